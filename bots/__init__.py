@@ -1,0 +1,1 @@
+"""Chat adapters: they turn platform events into calls on the core and render its replies."""

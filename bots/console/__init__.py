@@ -1,0 +1,1 @@
+"""The terminal chat: the same conversation as Telegram and Discord, typed in a console."""

@@ -1,0 +1,93 @@
+"""The `microtasks` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from microtasks.logs import configure_logging
+from microtasks.settings import Settings, SettingsError, load_settings
+from storage import schema
+
+app = typer.Typer(
+    help="microtasks: data labelling inside Telegram and Discord, paid in tokens.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The SQLite database: migrations and status.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console()
+EXIT_USAGE = 2
+
+
+def fail(message: str) -> NoReturn:
+    """One clear line on stderr and exit status 2: for bad settings, files and arguments."""
+    print(f"microtasks: {message}", file=sys.stderr)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        fail(f"bad setting: {error}")
+    configure_logging(settings.log_level, settings.log_format.value, settings.secrets())
+    return settings
+
+
+@app.command()
+def run() -> None:
+    """Start the bot: every configured chat adapter (the console chat when none is configured)."""
+    from microtasks.runtime import serve
+
+    settings = settings_or_exit()
+    try:
+        asyncio.run(serve(settings))
+    except schema.SchemaError as error:
+        fail(str(error))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations in order (each in one transaction)."""
+    settings = settings_or_exit()
+    try:
+        applied = asyncio.run(schema.upgrade(settings.database_path))
+    except schema.SchemaError as error:
+        fail(str(error))
+    if not applied:
+        out.print(f"{settings.database_path}: already up to date")
+    for migration in applied:
+        out.print(f"applied {migration.version:04d}_{migration.name}")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show the schema version, applied and pending migrations."""
+    settings = settings_or_exit()
+    status = asyncio.run(schema.schema_status(settings.database_path))
+    table = Table(title=f"{status.path}: schema version {status.current}")
+    table.add_column("version", justify="right")
+    table.add_column("name")
+    table.add_column("state")
+    for applied in status.applied:
+        state = f"applied {applied.applied_at}"
+        if applied.version in status.changed:
+            state += " (file changed since)"
+        table.add_row(f"{applied.version:04d}", applied.name, state)
+    for pending in status.pending:
+        table.add_row(f"{pending.version:04d}", pending.name, "pending")
+    out.print(table)
+    if status.too_new:
+        fail(schema.too_new_message(status))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,178 @@
+"""Operator settings, read from the environment and `.env`.
+
+Every field here is documented in `.env.example`. Names are the environment variable names in
+lower case. Secrets are `SecretStr`, so printing a settings object never shows them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Adapter(StrEnum):
+    console = "console"
+    telegram = "telegram"
+    discord = "discord"
+
+
+class LogFormat(StrEnum):
+    kv = "kv"
+    json = "json"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and says what is expected."""
+
+
+SQLITE_PREFIX = "sqlite:///"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
+    )
+
+    # Storage
+    database_url: str = Field(
+        default="sqlite:///./data/microtasks.db",
+        description="sqlite:///PATH to the database file",
+    )
+    data_dir: Path = Field(default=Path("./data"), description="folder for uploads and exports")
+    auto_migrate: bool = Field(default=True, description="apply pending migrations on start")
+
+    # Which chat adapters run
+    bots: Annotated[list[Adapter] | None, NoDecode] = Field(
+        default=None,
+        description="comma-separated adapters to run: console, telegram, discord",
+    )
+
+    # Telegram
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str | None = None
+
+    # Discord
+    discord_bot_token: SecretStr | None = None
+
+    # Chain
+    chain_rpc_url: str | None = Field(default=None, description="empty: the embedded chain")
+    chain_id: int = Field(default=131277322940537, description="EVM chain id, a positive integer")
+
+    # Logging
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.kv
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlite_only(cls, value: str) -> str:
+        if not value.startswith(SQLITE_PREFIX) or len(value) == len(SQLITE_PREFIX):
+            raise ValueError(
+                f"expected sqlite:///PATH (e.g. sqlite:///./data/microtasks.db), got {value!r}"
+            )
+        return value
+
+    @field_validator("chain_id", mode="before")
+    @classmethod
+    def _positive_chain_id(cls, value: object) -> object:
+        text = str(value).strip()
+        if not text.isdigit() or int(text) <= 0:
+            raise ValueError(f"expected a positive whole number (e.g. 1 or 8453), got {value!r}")
+        return int(text)
+
+    @field_validator("bots", mode="before")
+    @classmethod
+    def _split_adapters(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = [part.strip().lower() for part in value.split(",") if part.strip()]
+            known = {adapter.value for adapter in Adapter}
+            unknown = [name for name in names if name not in known]
+            if unknown:
+                raise ValueError(
+                    f"expected a comma-separated list of {', '.join(sorted(known))}, "
+                    f"got {', '.join(unknown)}"
+                )
+            return names or None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError(f"expected DEBUG, INFO, WARNING or ERROR, got {value!r}")
+        return level
+
+    @model_validator(mode="after")
+    def _tokens_for_enabled_adapters(self) -> Settings:
+        if self.bots and Adapter.telegram in self.bots and not self.telegram_bot_token:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN: required because BOTS includes telegram; "
+                "set the token from @BotFather"
+            )
+        if self.bots and Adapter.discord in self.bots and not self.discord_bot_token:
+            raise SettingsError(
+                "DISCORD_BOT_TOKEN: required because BOTS includes discord; "
+                "set the token from the Discord developer portal"
+            )
+        return self
+
+    @property
+    def database_path(self) -> Path:
+        return Path(self.database_url.removeprefix(SQLITE_PREFIX))
+
+    @property
+    def adapters(self) -> list[Adapter]:
+        """The adapters to run: as configured, else those with a token, else the console."""
+        if self.bots:
+            return list(self.bots)
+        chosen = []
+        if self.telegram_bot_token:
+            chosen.append(Adapter.telegram)
+        if self.discord_bot_token:
+            chosen.append(Adapter.discord)
+        return chosen or [Adapter.console]
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so logging can mask them."""
+        values = [self.telegram_bot_token, self.discord_bot_token]
+        return [value.get_secret_value() for value in values if value]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation failures into one readable `SettingsError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except SettingsError:
+        raise
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from None
+    except ValueError as error:
+        # A SettingsError raised inside a model validator arrives wrapped by pydantic.
+        raise SettingsError(str(error)) from None
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        name = "_".join(str(part) for part in problem["loc"]).upper() or "SETTINGS"
+        message = problem["msg"].removeprefix("Value error, ")
+        cause = problem.get("ctx", {}).get("error")
+        if isinstance(cause, SettingsError):
+            lines.append(str(cause))
+        else:
+            lines.append(f"{name}: {message}")
+    return "; ".join(lines)

@@ -1,0 +1,1 @@
+"""Recurring jobs (APScheduler) that call the same services as the chat flows."""

@@ -1,0 +1,226 @@
+"""The connection strategy: one writer connection with group commit, one reader connection.
+
+- Both connections are aiosqlite connections to one SQLite file in WAL mode, with
+  `foreign_keys=ON`, `busy_timeout=5000` and `synchronous=NORMAL` (a commit survives a process
+  crash; a power cut may lose the last few commits but never corrupts the file).
+- Every write is a *job*: a plain function of a `sqlite3.Connection` that runs on the writer
+  connection's own thread. A single writer task takes every job queued at that moment, runs them
+  in one transaction, each inside its own SAVEPOINT (a failing job rolls back alone and its caller
+  gets the exception), and commits once. Callers are answered only after that commit, so an
+  acknowledged write is durable, and concurrent members share one commit instead of queueing for
+  one each. A whole group costs one hop to the database thread.
+- Reads go to the reader connection, which sees every committed write (WAL readers never block
+  the writer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], T]
+Params = Sequence[Any] | dict[str, Any]
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA temp_store=MEMORY",
+)
+MAX_GROUP = 512
+
+
+async def connect(path: Path) -> aiosqlite.Connection:
+    """Open one connection with the project's pragmas; autocommit, so transactions are explicit."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    for pragma in PRAGMAS:
+        await conn.execute(pragma)
+    return conn
+
+
+async def run_on_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """Run `fn` on the connection's own thread: a whole job costs one hop, not one per statement.
+
+    aiosqlite has no public call for this; `_execute` is the one it uses for every statement
+    (aiosqlite is pinned below 0.23 in pyproject.toml).
+    """
+    return await conn._execute(fn, *args)
+
+
+def run_in_transaction(raw: sqlite3.Connection, job: Job[T]) -> T:
+    """Run one job in its own transaction (used for migrations and maintenance)."""
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        result = job(raw)
+        raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    return result
+
+
+@dataclass
+class _Outcome:
+    value: Any = None
+    error: BaseException | None = None
+
+
+def _run_group(raw: sqlite3.Connection, jobs: list[Job[Any]]) -> list[_Outcome]:
+    outcomes: list[_Outcome] = []
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        for job in jobs:
+            raw.execute("SAVEPOINT job")
+            try:
+                outcomes.append(_Outcome(value=job(raw)))
+            except Exception as error:
+                raw.execute("ROLLBACK TO job")
+                outcomes.append(_Outcome(error=error))
+            raw.execute("RELEASE job")
+        raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+@dataclass
+class _Pending:
+    job: Job[Any]
+    future: asyncio.Future[Any] = field(repr=False)
+
+
+class DatabaseClosed(RuntimeError):
+    pass
+
+
+class Database:
+    """The application's handle on SQLite. Open with `await Database.open(path)`."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._writer_task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        writer = await connect(path)
+        reader = await connect(path)
+        await reader.execute("PRAGMA query_only=ON")
+        db = cls(path, writer, reader)
+        db._writer_task = asyncio.create_task(db._write_loop(), name="database-writer")
+        return db
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._queue.put(None)
+        if self._writer_task:
+            await self._writer_task
+        await self._reader.close()
+        await self._writer.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # Writes
+
+    async def write(self, job: Job[T]) -> T:
+        """Run `job` in a transaction shared with other queued jobs; returns after the commit."""
+        if self._closed:
+            raise DatabaseClosed("the database is closed")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Pending(job, future))
+        return await future
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One write statement; returns the number of rows it changed."""
+        return await self.write(lambda raw: raw.execute(sql, params).rowcount)
+
+    async def _write_loop(self) -> None:
+        while True:
+            first = await self._queue.get()
+            if first is None:
+                return
+            group = [first]
+            while len(group) < MAX_GROUP and not self._queue.empty():
+                pending = self._queue.get_nowait()
+                if pending is None:
+                    await self._settle(group)
+                    return
+                group.append(pending)
+            await self._settle(group)
+
+    async def _settle(self, group: list[_Pending]) -> None:
+        try:
+            outcomes = await run_on_thread(
+                self._writer, _run_group, self._writer._conn, [p.job for p in group]
+            )
+        except BaseException as error:
+            for pending in group:
+                if not pending.future.done():
+                    pending.future.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        for pending, outcome in zip(group, outcomes, strict=True):
+            if pending.future.done():
+                continue
+            if outcome.error is not None:
+                pending.future.set_exception(outcome.error)
+            else:
+                pending.future.set_result(outcome.value)
+
+    # Reads
+
+    async def read(self, job: Job[T]) -> T:
+        """Run a read-only job on the reader connection's thread."""
+        return await run_on_thread(self._reader, job, self._reader._conn)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        return list(await self._reader.execute_fetchall(sql, params))
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._reader.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+    async def stream(
+        self, sql: str, params: Params = (), chunk: int = 1000
+    ) -> AsyncIterator[sqlite3.Row]:
+        """Rows one chunk at a time from a connection of its own, so memory stays flat."""
+        conn = await connect(self.path)
+        try:
+            await conn.execute("PRAGMA query_only=ON")
+            async with conn.execute(sql, params) as cursor:
+                while rows := await cursor.fetchmany(chunk):
+                    for row in rows:
+                        yield row
+        finally:
+            await conn.close()
+
+
+def rows_to_dicts(rows: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
+    return [dict(row) for row in rows]

@@ -1,0 +1,1 @@
+"""The task engine: task kinds, batches, assignment, answers, quality and export."""

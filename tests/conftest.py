@@ -1,0 +1,51 @@
+"""Shared fixtures: every test gets its own working folder, environment and database file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from storage import schema
+from storage.database import Database
+
+SETTING_NAMES = (
+    "DATABASE_URL",
+    "DATA_DIR",
+    "BOTS",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "DISCORD_BOT_TOKEN",
+    "CHAIN_RPC_URL",
+    "CHAIN_ID",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "AUTO_MIGRATE",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Run in a fresh folder with no operator settings, so no `.env` or variable leaks in."""
+    for name in list(os.environ):
+        if name.upper() in SETTING_NAMES:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "microtasks.db"
+
+
+@pytest.fixture
+async def db(db_path: Path) -> AsyncIterator[Database]:
+    await schema.upgrade(db_path)
+    database = await Database.open(db_path)
+    try:
+        yield database
+    finally:
+        await database.close()

@@ -1,0 +1,58 @@
+"""The operator starts the bot with no configuration and stops it cleanly."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+MICROTASKS = str(Path(sys.executable).parent / "microtasks")
+
+
+def test_run_with_no_configuration_uses_the_console_and_exits_at_end_of_input(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [MICROTASKS, "run"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "event=bot.started adapters=console" in done.stderr
+    assert "event=bot.stopped" in done.stderr
+    assert (tmp_path / "data" / "microtasks.db").exists()
+
+
+def test_sigterm_stops_a_running_bot_cleanly(tmp_path: Path) -> None:
+    bot = subprocess.Popen(
+        [MICROTASKS, "run"],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        assert bot.stderr is not None
+        while "bot.started" not in (bot.stderr.readline()):
+            assert time.monotonic() < deadline, "the bot did not start"
+        bot.send_signal(signal.SIGTERM)
+        assert bot.wait(timeout=30) == 0
+    finally:
+        bot.kill()
+        bot.communicate()
+
+
+def test_help_lists_the_commands() -> None:
+    done = subprocess.run([MICROTASKS, "--help"], capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 0
+    for command in ("run", "db"):
+        assert command in done.stdout
