@@ -1,0 +1,1 @@
+"""Payout wallet: contracts, signing and on-chain payments for microtasks."""
