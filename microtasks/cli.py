@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sys
-from typing import NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from microtasks.logs import configure_logging
-from microtasks.settings import Settings, SettingsError, load_settings
+from microtasks.cli_batches import batch_app
+from microtasks.cli_common import fail, settings_or_exit
 from storage import schema
 
 app = typer.Typer(
@@ -22,24 +20,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The SQLite database: migrations and status.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(batch_app, name="batch")
 
 out = Console()
-EXIT_USAGE = 2
-
-
-def fail(message: str) -> NoReturn:
-    """One clear line on stderr and exit status 2: for bad settings, files and arguments."""
-    print(f"microtasks: {message}", file=sys.stderr)
-    raise typer.Exit(EXIT_USAGE)
-
-
-def settings_or_exit() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        fail(f"bad setting: {error}")
-    configure_logging(settings.log_level, settings.log_format.value, settings.secrets())
-    return settings
 
 
 @app.command()

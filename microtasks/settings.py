@@ -19,6 +19,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from tasks.batch_file import Limits
+
 
 class Adapter(StrEnum):
     console = "console"
@@ -54,6 +56,10 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path("./data"), description="folder for uploads and exports")
     auto_migrate: bool = Field(default=True, description="apply pending migrations on start")
+
+    # Batches
+    batch_max_file_mb: float = Field(default=20.0, gt=0, description="largest batch file, MB")
+    batch_max_items: int = Field(default=100_000, gt=0, description="most items in one batch")
 
     # Which chat adapters run
     bots: Annotated[list[Adapter] | None, NoDecode] = Field(
@@ -133,6 +139,10 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return Path(self.database_url.removeprefix(SQLITE_PREFIX))
+
+    @property
+    def batch_limits(self) -> Limits:
+        return Limits(int(self.batch_max_file_mb * 1024 * 1024), self.batch_max_items)
 
     @property
     def adapters(self) -> list[Adapter]:

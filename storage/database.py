@@ -193,15 +193,17 @@ class Database:
     # Reads
 
     async def read(self, job: Job[T]) -> T:
-        """Run a read-only job on the reader connection's thread."""
+        """Run a read-only job on the reader connection's thread, in one call.
+
+        The job must finish every statement it starts (fetch all rows, or close its cursor).
+        """
         return await run_on_thread(self._reader, job, self._reader._conn)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return list(await self._reader.execute_fetchall(sql, params))
+        return await self.read(lambda raw: _fetch(raw, sql, params, many=True))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._reader.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        return await self.read(lambda raw: _fetch(raw, sql, params, many=False))
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetch_one(sql, params)
@@ -220,6 +222,19 @@ class Database:
                         yield row
         finally:
             await conn.close()
+
+
+def _fetch(raw: sqlite3.Connection, sql: str, params: Params, *, many: bool) -> Any:
+    """Run a query to completion and close its cursor in the same call.
+
+    Reads on the shared reader connection must never leave a statement open: an open statement
+    keeps the connection's read transaction, and with it a stale WAL snapshot, alive.
+    """
+    cursor = raw.execute(sql, params)
+    try:
+        return cursor.fetchall() if many else cursor.fetchone()
+    finally:
+        cursor.close()
 
 
 def rows_to_dicts(rows: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:

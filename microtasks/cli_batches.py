@@ -1,0 +1,215 @@
+"""`microtasks batch ...`: import, list, show, lifecycle and export of batches."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from microtasks.cli_common import fail, settings_or_exit
+from microtasks.wiring import open_database
+from storage.database import Database
+from tasks.batch_file import ImportFailed, read_batch_file
+from tasks.batches import BatchService, Transition
+from tasks.export import ExportFormat, write_export
+from tasks.problems import InputError
+
+T = TypeVar("T")
+batch_app = typer.Typer(
+    help="Batches of tasks: import, lifecycle, progress, export.", no_args_is_help=True
+)
+out = Console()
+
+
+def with_services(work: Callable[[Database, BatchService], Awaitable[T]]) -> T:
+    settings = settings_or_exit()
+
+    async def main() -> T:
+        async with open_database(settings) as db:
+            return await work(db, BatchService(db))
+
+    try:
+        return asyncio.run(main())
+    except InputError as error:
+        fail(str(error))
+
+
+Opt = typer.Option
+
+
+@batch_app.command("import")
+def import_batch(
+    path: Annotated[Path, typer.Argument(help="a .jsonl batch file, or a .csv items file")],
+    activate: Annotated[bool, Opt("--activate", help="activate at once (else a draft)")] = False,
+    kind: Annotated[
+        str | None, Opt(help="CSV only: choice, multi, rating, compare, text, voice")
+    ] = None,
+    title: Annotated[str | None, Opt(help="CSV only: the batch title")] = None,
+    instructions: Annotated[str | None, Opt(help="CSV only: shown before the first task")] = None,
+    labels: Annotated[str | None, Opt(help="CSV only: comma-separated labels")] = None,
+    min_choices: Annotated[int | None, Opt(help="CSV only: multi")] = None,
+    max_choices: Annotated[int | None, Opt(help="CSV only: multi")] = None,
+    scale_min: Annotated[int | None, Opt(help="CSV only: rating")] = None,
+    scale_max: Annotated[int | None, Opt(help="CSV only: rating")] = None,
+    anchors: Annotated[
+        str | None, Opt(help='CSV only: rating captions as JSON, {"1": "bad"}')
+    ] = None,
+    min_length: Annotated[int | None, Opt(help="CSV only: text")] = None,
+    max_length: Annotated[int | None, Opt(help="CSV only: text")] = None,
+    min_duration: Annotated[float | None, Opt(help="CSV only: voice, seconds")] = None,
+    max_duration: Annotated[float | None, Opt(help="CSV only: voice, seconds")] = None,
+    overlap: Annotated[int | None, Opt(help="CSV only: answers needed per item")] = None,
+    lease_seconds: Annotated[int | None, Opt(help="CSV only")] = None,
+    reward: Annotated[str | None, Opt(help="CSV only: token amount per accepted answer")] = None,
+    gold_rate: Annotated[float | None, Opt(help="CSV only")] = None,
+    min_seconds: Annotated[float | None, Opt(help="CSV only")] = None,
+    daily_cap: Annotated[int | None, Opt(help="CSV only")] = None,
+    audience: Annotated[str | None, Opt(help="CSV only: all, or telegram,discord,console")] = None,
+    priority: Annotated[int | None, Opt(help="CSV only")] = None,
+    activate_at: Annotated[str | None, Opt(help="CSV only: ISO 8601 time with timezone")] = None,
+) -> None:
+    """Import a batch file; all or nothing. Errors are listed as file:line: what is wrong."""
+    flags: dict[str, Any] = {
+        "kind": kind,
+        "title": title,
+        "instructions": instructions,
+        "labels": labels.split(",") if labels else None,
+        "min_choices": min_choices,
+        "max_choices": max_choices,
+        "scale_min": scale_min,
+        "scale_max": scale_max,
+        "min_length": min_length,
+        "max_length": max_length,
+        "min_duration": min_duration,
+        "max_duration": max_duration,
+        "overlap": overlap,
+        "lease_seconds": lease_seconds,
+        "reward": reward,
+        "gold_rate": gold_rate,
+        "min_seconds": min_seconds,
+        "daily_cap": daily_cap,
+        "audience": audience,
+        "priority": priority,
+        "activate_at": activate_at,
+    }
+    if anchors is not None:
+        try:
+            flags["anchors"] = json.loads(anchors)
+        except json.JSONDecodeError:
+            fail('--anchors must be a JSON object such as {"1": "useless", "5": "excellent"}')
+    settings_raw = {key: value for key, value in flags.items() if value is not None}
+    settings = settings_or_exit()
+    try:
+        draft = read_batch_file(path, settings_raw=settings_raw, limits=settings.batch_limits)
+    except ImportFailed as error:
+        for line in error.lines():
+            print(line, file=sys.stderr)
+        print(f"microtasks: nothing imported from {path.name}", file=sys.stderr)
+        raise typer.Exit(2) from None
+
+    async def work(db: Database, batches: BatchService) -> int:
+        return await batches.import_draft(draft, activate=activate)
+
+    batch_id = with_services(work)
+    state = "active" if activate else "draft"
+    out.print(
+        f"imported batch {batch_id} ({draft.settings.kind.value}, "
+        f"{len(draft.items)} items) as {state}: {draft.settings.title}"
+    )
+
+
+@batch_app.command("list")
+def list_batches() -> None:
+    """Every batch with its state and progress."""
+
+    async def work(db: Database, batches: BatchService) -> list[Any]:
+        return [await batches.overview(row.id) for row in await batches.list()]
+
+    overviews = with_services(work)
+    table = Table()
+    for column in ("id", "title", "kind", "state", "items", "answers", "done"):
+        table.add_column(column)
+    for view in overviews:
+        b, p = view.batch, view.progress
+        table.add_row(
+            str(b.id),
+            b.title,
+            b.kind,
+            b.state,
+            str(p.items),
+            f"{p.counted_answers}/{p.wanted_answers}",
+            f"{view.percent:.0f}%",
+        )
+    out.print(table if overviews else "no batches yet: import one with `microtasks batch import`")
+
+
+@batch_app.command("show")
+def show_batch(batch_id: int) -> None:
+    """A batch's settings and progress."""
+    view = with_services(lambda db, batches: batches.overview(batch_id))
+    b, p = view.batch, view.progress
+    out.print(f"[bold]batch {b.id}[/bold]: {b.title} ({b.kind}, {b.state})")
+    out.print(f"items: {p.items} (+{p.gold_items} gold), complete: {p.complete_items}")
+    out.print(
+        f"answers: {p.counted_answers} of {p.wanted_answers} wanted ({view.percent:.1f}%),"
+        f" surplus {p.surplus_answers}, tasks in progress {p.live_leases},"
+        f" members {p.members}"
+    )
+    out.print(
+        f"overlap {b.overlap}, reward {b.reward} per answer, lease {b.lease_seconds}s,"
+        f" priority {b.priority}, audience {','.join(b.audience) or 'all'}"
+    )
+
+
+def _transition(transition: Transition) -> Callable[[int], None]:
+    def command(batch_id: int) -> None:
+        state = with_services(lambda db, batches: batches.change(batch_id, transition))
+        out.print(f"batch {batch_id} is now {state.value}")
+
+    command.__doc__ = {
+        Transition.activate: "Start serving a draft batch.",
+        Transition.pause: "Stop serving an active batch for now.",
+        Transition.resume: "Serve a paused batch again.",
+        Transition.close: "Stop a batch for good (its answers stay).",
+    }[transition]
+    return command
+
+
+for _step in Transition:
+    batch_app.command(_step.value)(_transition(_step))
+
+
+@batch_app.command("export")
+def export_batch(
+    batch_id: int,
+    fmt: Annotated[ExportFormat, Opt("--format", help="jsonl or csv")] = ExportFormat.jsonl,
+    output: Annotated[
+        Path | None, Opt("--output", "-o", help="file to write (default: stdout)")
+    ] = None,
+    with_platform_ids: Annotated[
+        bool, Opt("--with-platform-ids", help="add raw Telegram/Discord ids (personal data)")
+    ] = False,
+) -> None:
+    """Every answer of a batch, one row each, with pseudonymous contributor ids."""
+
+    async def work(db: Database, batches: BatchService) -> int:
+        await batches.get(batch_id)
+        if output is None:
+            return await write_export(
+                db, batch_id, sys.stdout, fmt, with_platform_ids=with_platform_ids
+            )
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            return await write_export(
+                db, batch_id, handle, fmt, with_platform_ids=with_platform_ids
+            )
+
+    count = with_services(work)
+    if output is not None:
+        out.print(f"wrote {count} answers to {output}")

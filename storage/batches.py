@@ -1,0 +1,219 @@
+"""Batches and their items: creation, lifecycle, progress."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from storage.database import Database
+
+GOLD_OVERLAP = 1_000_000  # gold items never fill up: every member may meet each one once
+
+BATCH_COLUMNS = (
+    "id, title, instructions, kind, options, settings, overlap, lease_seconds, reward, gold_rate,"
+    " min_seconds, daily_cap, audience, priority, state, activate_at, source, created_at"
+)
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    id: int
+    title: str
+    instructions: str
+    kind: str
+    options: dict[str, Any]
+    settings: dict[str, Any]
+    overlap: int
+    lease_seconds: int
+    reward: str
+    gold_rate: float
+    min_seconds: float
+    daily_cap: int | None
+    audience: tuple[str, ...]
+    priority: int
+    state: str
+    activate_at: float | None
+    source: str | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class NewItem:
+    external_id: str
+    payload: dict[str, Any]
+    gold: Any
+    meta: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    items: int
+    gold_items: int
+    complete_items: int
+    counted_answers: int
+    wanted_answers: int
+    surplus_answers: int
+    live_leases: int
+    members: int
+
+
+def batch_from_row(row: sqlite3.Row) -> BatchRow:
+    audience = tuple(a for a in row["audience"].split(",") if a) if row["audience"] != "all" else ()
+    return BatchRow(
+        id=row["id"],
+        title=row["title"],
+        instructions=row["instructions"],
+        kind=row["kind"],
+        options=json.loads(row["options"]),
+        settings=json.loads(row["settings"]),
+        overlap=row["overlap"],
+        lease_seconds=row["lease_seconds"],
+        reward=row["reward"],
+        gold_rate=row["gold_rate"],
+        min_seconds=row["min_seconds"],
+        daily_cap=row["daily_cap"],
+        audience=audience,
+        priority=row["priority"],
+        state=row["state"],
+        activate_at=row["activate_at"],
+        source=row["source"],
+        created_at=row["created_at"],
+    )
+
+
+async def create_batch(
+    db: Database,
+    *,
+    fields: dict[str, Any],
+    items: Iterable[NewItem],
+    created_by: int | None,
+    now: float,
+) -> int:
+    """Insert a batch and all its items in one transaction; returns the batch id."""
+    item_list = list(items)
+
+    def job(raw: sqlite3.Connection) -> int:
+        batch_id = raw.execute(
+            "INSERT INTO batches (title, instructions, kind, options, settings, overlap,"
+            " lease_seconds, reward, gold_rate, min_seconds, daily_cap, audience, priority,"
+            " state, activate_at, source, created_by, created_at, state_changed_at)"
+            " VALUES (:title, :instructions, :kind, :options, :settings, :overlap,"
+            " :lease_seconds, :reward, :gold_rate, :min_seconds, :daily_cap, :audience,"
+            " :priority, :state, :activate_at, :source, :created_by, :now, :now) RETURNING id",
+            {**fields, "created_by": created_by, "now": now},
+        ).fetchone()[0]
+        overlap = fields["overlap"]
+        raw.executemany(
+            "INSERT INTO items (batch_id, external_id, payload, gold, is_gold, meta, overlap,"
+            " free_slots) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    batch_id,
+                    item.external_id,
+                    json.dumps(item.payload, ensure_ascii=False),
+                    None if item.gold is None else json.dumps(item.gold, ensure_ascii=False),
+                    int(item.gold is not None),
+                    None if item.meta is None else json.dumps(item.meta, ensure_ascii=False),
+                    GOLD_OVERLAP if item.gold is not None else overlap,
+                    GOLD_OVERLAP if item.gold is not None else overlap,
+                )
+                for item in item_list
+            ),
+        )
+        return batch_id
+
+    return await db.write(job)
+
+
+async def get_batch(db: Database, batch_id: int) -> BatchRow | None:
+    row = await db.fetch_one(f"SELECT {BATCH_COLUMNS} FROM batches WHERE id = ?", (batch_id,))
+    return None if row is None else batch_from_row(row)
+
+
+async def list_batches(db: Database, states: Iterable[str] | None = None) -> list[BatchRow]:
+    wanted = list(states or [])
+    where = f"WHERE state IN ({', '.join('?' for _ in wanted)})" if wanted else ""
+    rows = await db.fetch_all(
+        f"SELECT {BATCH_COLUMNS} FROM batches {where} ORDER BY priority DESC, id", wanted
+    )
+    return [batch_from_row(row) for row in rows]
+
+
+async def change_state(
+    db: Database, batch_id: int, allowed_from: Iterable[str], to: str, now: float
+) -> str | None:
+    """Move a batch to `to` if its state is one of `allowed_from`; returns the state it had.
+
+    Returns None when there is no such batch. When the move is not allowed, nothing changes and
+    the current state is returned, so the caller can explain.
+    """
+    sources = list(allowed_from)
+
+    def job(raw: sqlite3.Connection) -> str | None:
+        row = raw.execute("SELECT state FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        if row is None:
+            return None
+        if row[0] in sources:
+            raw.execute(
+                "UPDATE batches SET state = ?, state_changed_at = ? WHERE id = ?",
+                (to, now, batch_id),
+            )
+            if to != "active":
+                # Leases on a batch that stops serving end now; their answers are still taken.
+                raw.execute(
+                    "UPDATE leases SET state = 'released' WHERE batch_id = ? AND state = 'live'",
+                    (batch_id,),
+                )
+        return row[0]
+
+    return await db.write(job)
+
+
+def activate_due(raw: sqlite3.Connection, now: float) -> list[int]:
+    """Activate drafts whose activation time has come; returns their ids."""
+    rows = raw.execute(
+        "UPDATE batches SET state = 'active', state_changed_at = ?"
+        " WHERE state = 'draft' AND activate_at IS NOT NULL AND activate_at <= ? RETURNING id",
+        (now, now),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+async def activate_due_batches(db: Database, now: float) -> list[int]:
+    return await db.write(lambda raw: activate_due(raw, now))
+
+
+async def batch_progress(db: Database, batch_id: int, now: float) -> Progress:
+    def job(raw: sqlite3.Connection) -> Progress:
+        items = raw.execute(
+            "SELECT count(*) FILTER (WHERE NOT is_gold), count(*) FILTER (WHERE is_gold),"
+            " count(*) FILTER (WHERE NOT is_gold AND answers >= overlap),"
+            " coalesce(sum(answers) FILTER (WHERE NOT is_gold), 0),"
+            " coalesce(sum(overlap) FILTER (WHERE NOT is_gold), 0)"
+            " FROM items WHERE batch_id = ?",
+            (batch_id,),
+        ).fetchone()
+        answers = raw.execute(
+            "SELECT count(*) FILTER (WHERE counted = 0), count(DISTINCT profile_id)"
+            " FROM answers WHERE batch_id = ?",
+            (batch_id,),
+        ).fetchone()
+        live = raw.execute(
+            "SELECT count(*) FROM leases WHERE batch_id = ? AND state = 'live' AND expires_at > ?",
+            (batch_id, now),
+        ).fetchone()[0]
+        return Progress(
+            items=items[0],
+            gold_items=items[1],
+            complete_items=items[2],
+            counted_answers=items[3],
+            wanted_answers=items[4],
+            surplus_answers=answers[0],
+            live_leases=live,
+            members=answers[1],
+        )
+
+    return await db.read(job)

@@ -1,0 +1,40 @@
+"""Rows for exports, streamed so memory stays flat however large the batch."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator
+
+from storage.database import Database
+
+ANSWER_ROWS = """
+SELECT a.id AS answer_id, b.id AS batch_id, b.title AS batch_title, b.kind AS kind,
+       i.external_id AS item_id, i.is_gold AS is_gold, i.meta AS meta, a.value AS value,
+       a.counted AS counted, a.seconds AS seconds, a.leased_at AS leased_at,
+       a.created_at AS answered_at, a.profile_id AS profile_id,
+       (SELECT group_concat(c.platform || ':' || c.external_id, ';')
+          FROM accounts c WHERE c.profile_id = a.profile_id) AS platform_ids
+FROM answers a
+JOIN items i ON i.id = a.item_id
+JOIN batches b ON b.id = a.batch_id
+WHERE a.batch_id = ?
+ORDER BY a.id
+"""
+
+
+def stream_answers(db: Database, batch_id: int) -> AsyncIterator[sqlite3.Row]:
+    return db.stream(ANSWER_ROWS, (batch_id,))
+
+
+async def instance_key(db: Database, name: str) -> bytes:
+    """A random secret made on first use and kept in the database (e.g. for pseudonyms)."""
+
+    def job(raw: sqlite3.Connection) -> bytes:
+        raw.execute(
+            "INSERT OR IGNORE INTO instance_keys (name, value) VALUES (?, ?)",
+            (name, secrets.token_bytes(32)),
+        )
+        return raw.execute("SELECT value FROM instance_keys WHERE name = ?", (name,)).fetchone()[0]
+
+    return await db.write(job)

@@ -1,0 +1,32 @@
+"""Problems found in what a person sent: a message key, its parameters and English text.
+
+The conversation layer translates the key from its catalogs; the command line prints `text`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    text: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def problem(key: str, text: str, /, **params: Any) -> Problem:
+    """A problem whose English text is `text` formatted with `params`."""
+    return Problem(key, text.format(**params), params)
+
+
+class InputError(ValueError):
+    """Bad input from a member or moderator; nothing was changed."""
+
+    def __init__(self, found: Problem):
+        super().__init__(found.text)
+        self.problem = found
