@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -33,6 +34,22 @@ def run() -> None:
     settings = settings_or_exit()
     try:
         asyncio.run(serve(settings))
+    except schema.SchemaError as error:
+        fail(str(error))
+
+
+@app.command()
+def chat(
+    user: Annotated[str, typer.Option("--as", help="who you are in the chat")] = "you",
+    moderator: Annotated[bool, typer.Option("--moderator", help="act as a moderator")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help="your language, e.g. ru")] = None,
+) -> None:
+    """Chat with the bot in this terminal (or from piped input), as USER."""
+    from microtasks.runtime import chat as run_chat
+
+    settings = settings_or_exit()
+    try:
+        asyncio.run(run_chat(settings, user=user, moderator=moderator, language=lang))
     except schema.SchemaError as error:
         fail(str(error))
 

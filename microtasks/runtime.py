@@ -8,34 +8,30 @@ import logging
 import signal
 
 from bots.base import ChatAdapter
+from bots.console.adapter import ConsoleAdapter
+from bots.conversation.core import Conversation
 from microtasks.logs import log_event
 from microtasks.settings import Adapter, Settings
-from storage import schema
-from storage.database import Database
+from microtasks.wiring import build_conversation, load_sample_batches, open_database
 
 logger = logging.getLogger("microtasks.runtime")
 
 
-def build_adapters(settings: Settings, db: Database) -> list[ChatAdapter]:
+def build_adapters(settings: Settings, conversation: Conversation) -> list[ChatAdapter]:
     adapters: list[ChatAdapter] = []
     for name in settings.adapters:
         if name is Adapter.console:
-            from bots.console.adapter import ConsoleAdapter
-
-            adapters.append(ConsoleAdapter(settings, db))
+            adapters.append(ConsoleAdapter(conversation, settings.data_dir))
     return adapters
 
 
-async def serve(settings: Settings) -> None:
-    """Run until every adapter has finished or SIGINT/SIGTERM arrives, then shut down cleanly."""
-    await schema.ensure_current(settings.database_path, auto_upgrade=settings.auto_migrate)
+async def run_adapters(adapters: list[ChatAdapter]) -> None:
+    """Run until every adapter has finished or SIGINT/SIGTERM arrives, then stop them all."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    db = await Database.open(settings.database_path)
     try:
-        adapters = build_adapters(settings, db)
         log_event(logger, "bot.started", adapters=",".join(a.name for a in adapters))
         runs = [asyncio.create_task(a.run(stop), name=f"adapter-{a.name}") for a in adapters]
         everyone = asyncio.gather(*runs, return_exceptions=True)
@@ -50,7 +46,25 @@ async def serve(settings: Settings) -> None:
         if failures:
             raise failures[0]
     finally:
-        await db.close()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         log_event(logger, "bot.stopped")
+
+
+async def serve(settings: Settings) -> None:
+    """`microtasks run`: every configured adapter on one database."""
+    async with open_database(settings) as db:
+        conversation = build_conversation(settings, db)
+        await load_sample_batches(settings, conversation.services)
+        await run_adapters(build_adapters(settings, conversation))
+
+
+async def chat(settings: Settings, *, user: str, moderator: bool, language: str | None) -> None:
+    """`microtasks chat`: the console chat alone, as one named person."""
+    async with open_database(settings) as db:
+        conversation = build_conversation(settings, db)
+        await load_sample_batches(settings, conversation.services)
+        console = ConsoleAdapter(
+            conversation, settings.data_dir, user=user, moderator=moderator, language=language
+        )
+        await run_adapters([console])

@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     batch_max_file_mb: float = Field(default=20.0, gt=0, description="largest batch file, MB")
     batch_max_items: int = Field(default=100_000, gt=0, description="most items in one batch")
 
+    # People
+    moderators: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated platform:id entries who moderate, e.g. telegram:123",
+    )
+    sample_batches: bool = Field(
+        default=True, description="load the example batches into an empty database on start"
+    )
+
     # Which chat adapters run
     bots: Annotated[list[Adapter] | None, NoDecode] = Field(
         default=None,
@@ -113,6 +122,21 @@ class Settings(BaseSettings):
                 )
             return names or None
         return value
+
+    @field_validator("moderators", mode="before")
+    @classmethod
+    def _platform_ids(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        entries = [part.strip() for part in value.split(",") if part.strip()]
+        for entry in entries:
+            platform, _, ident = entry.partition(":")
+            if platform not in {a.value for a in Adapter} or not ident:
+                raise ValueError(
+                    f"expected comma-separated platform:id entries such as telegram:12345 or "
+                    f"console:alice, got {entry!r}"
+                )
+        return entries
 
     @field_validator("log_level")
     @classmethod

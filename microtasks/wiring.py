@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+from bots.conversation.context import Services
+from bots.conversation.core import Conversation
+from microtasks.logs import log_event
 from microtasks.settings import Settings
 from storage import schema
 from storage.database import Database
+from tasks.batch_file import ImportFailed, read_batch_file
+from tasks.batches import BatchService
+from tasks.engine import TaskEngine
+
+logger = logging.getLogger("microtasks.wiring")
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @asynccontextmanager
@@ -19,3 +31,36 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.close()
+
+
+def build_services(settings: Settings, db: Database) -> Services:
+    clock = time.time
+    return Services(
+        db=db,
+        engine=TaskEngine(db, clock=clock),
+        batches=BatchService(db, clock=clock),
+        clock=clock,
+        data_dir=settings.data_dir,
+        batch_limits=settings.batch_limits,
+        moderator_ids=frozenset(settings.moderators),
+    )
+
+
+def build_conversation(settings: Settings, db: Database) -> Conversation:
+    return Conversation(build_services(settings, db))
+
+
+async def load_sample_batches(settings: Settings, services: Services) -> list[int]:
+    """Into an empty database, the example batches, active, so a newcomer can label at once."""
+    if not settings.sample_batches or await services.batches.list() or not EXAMPLES.is_dir():
+        return []
+    loaded = []
+    for path in sorted(EXAMPLES.glob("*.jsonl")):
+        try:
+            draft = read_batch_file(path, limits=settings.batch_limits)
+        except ImportFailed as failed:
+            log_event(logger, "samples.skipped", logging.WARNING, file=path.name, error=failed)
+            continue
+        loaded.append(await services.batches.import_draft(draft, activate=True))
+    log_event(logger, "samples.loaded", batches=len(loaded))
+    return loaded

@@ -262,6 +262,19 @@ def release_member(raw: sqlite3.Connection, profile_id: int) -> int:
     ).rowcount
 
 
+def held(raw: sqlite3.Connection, profile_id: int, now: float) -> Lease | None:
+    row = raw.execute(
+        "SELECT id FROM leases WHERE profile_id = ? AND state = 'live' AND expires_at > ?"
+        " ORDER BY id LIMIT 1",
+        (profile_id, now),
+    ).fetchone()
+    return None if row is None else _lease(raw, row[0], resumed=True, profile_id=profile_id)
+
+
+async def held_lease(db: Database, profile_id: int, now: float) -> Lease | None:
+    return await db.read(lambda raw: held(raw, profile_id, now))
+
+
 async def claim_next(db: Database, request: ClaimRequest) -> Lease | None:
     return await db.write(lambda raw: claim(raw, request))
 

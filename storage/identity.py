@@ -27,6 +27,8 @@ class Profile:
     display_name: str
     role: Role
     language: str | None
+    consented: bool = False
+    notify_new_batches: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,18 @@ class Account:
     platform_language: str | None
 
 
+PROFILE_COLUMNS = "id, display_name, role, language, consented_at, notify_new_batches"
+
+
 def _profile(row: sqlite3.Row) -> Profile:
-    return Profile(row["id"], row["display_name"], Role(row["role"]), row["language"])
+    return Profile(
+        row["id"],
+        row["display_name"],
+        Role(row["role"]),
+        row["language"],
+        row["consented_at"] is not None,
+        bool(row["notify_new_batches"]),
+    )
 
 
 def _account(row: sqlite3.Row) -> Account:
@@ -102,9 +114,7 @@ async def find_account(db: Database, platform: Platform, external_id: str) -> Ac
 
 
 async def get_profile(db: Database, profile_id: int) -> Profile | None:
-    row = await db.fetch_one(
-        "SELECT id, display_name, role, language FROM profiles WHERE id = ?", (profile_id,)
-    )
+    row = await db.fetch_one(f"SELECT {PROFILE_COLUMNS} FROM profiles WHERE id = ?", (profile_id,))
     return None if row is None else _profile(row)
 
 
@@ -118,3 +128,16 @@ async def set_role(db: Database, profile_id: int, role: Role) -> None:
 
 async def set_language(db: Database, profile_id: int, language: str | None) -> None:
     await db.execute("UPDATE profiles SET language = ? WHERE id = ?", (language, profile_id))
+
+
+async def record_consent(db: Database, profile_id: int, now: float) -> None:
+    await db.execute(
+        "UPDATE profiles SET consented_at = coalesce(consented_at, ?) WHERE id = ?",
+        (now, profile_id),
+    )
+
+
+async def set_notify_new_batches(db: Database, profile_id: int, wanted: bool) -> None:
+    await db.execute(
+        "UPDATE profiles SET notify_new_batches = ? WHERE id = ?", (int(wanted), profile_id)
+    )

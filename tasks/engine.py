@@ -98,7 +98,7 @@ class Receipt:
 class LeaseGone(Exception):
     """The token names no lease of this member: a stale or someone else's button."""
 
-    def __init__(self, status: store.SubmitStatus):
+    def __init__(self, status: store.SubmitStatus = store.SubmitStatus.not_found):
         super().__init__(status.value)
         self.status = status
 
@@ -137,8 +137,14 @@ class TaskEngine:
                 batch_id=batch_id,
             ),
         )
-        if lease is None:
-            return None
+        return None if lease is None else await self._assignment(lease)
+
+    async def current_task(self, member: Member) -> Assignment | None:
+        """The task the member holds now, if any (claims nothing new)."""
+        lease = await store.held_lease(self.db, member.profile_id, self.clock())
+        return None if lease is None else await self._assignment(lease)
+
+    async def _assignment(self, lease: store.Lease) -> Assignment:
         return Assignment(
             token=lease.token,
             batch=await self.batch(lease.batch_id),

@@ -1,25 +1,125 @@
-"""The console adapter: reads the operator's lines from stdin and prints the bot's replies."""
+"""The console chat: the whole conversation in a terminal, or driven by piped input.
+
+Type a command (`/task`), a button's number, or text. `/voice PATH [SECONDS]` sends a recording
+and `/upload PATH` a file (a moderator's batch import). Input ends at end of file (Ctrl-D).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import shlex
+import shutil
 import sys
+import uuid
+import wave
+from pathlib import Path
+from typing import TextIO
 
 from bots.console.lines import LineReader
-from microtasks.settings import Settings
-from storage.database import Database
+from bots.console.render import render
+from bots.conversation.core import Conversation
+from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
+from bots.conversation.replies import Button, Reply
+
+
+class ConsoleInputError(ValueError):
+    pass
+
+
+def wav_duration(path: Path) -> float:
+    with wave.open(str(path), "rb") as recording:
+        return recording.getnframes() / float(recording.getframerate())
 
 
 class ConsoleAdapter:
     name = "console"
 
-    def __init__(self, settings: Settings, db: Database):
-        self.settings = settings
-        self.db = db
+    def __init__(
+        self,
+        conversation: Conversation,
+        data_dir: Path,
+        *,
+        user: str = "you",
+        moderator: bool = False,
+        language: str | None = None,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ):
+        self.conversation = conversation
+        self.data_dir = data_dir
+        self.sender = Sender(
+            "console", user, display_name=user, language=language, platform_moderator=moderator
+        )
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.buttons: list[Button] = []
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stdout, flush=True)
 
     async def run(self, stop: asyncio.Event) -> None:
-        reader = LineReader(sys.stdin)
-        print("microtasks console. End with Ctrl-D.", flush=True)
-        while (line := await reader.next_line(stop)) is not None:
-            if line.strip():
-                print(f"(received {line.strip()!r})", flush=True)
+        reader = LineReader(self.stdin)
+        interactive = self.stdin.isatty()
+        self.say("microtasks console — type /help, a number to press a button, Ctrl-D to quit.")
+        while True:
+            if interactive:
+                print("> ", end="", file=self.stdout, flush=True)
+            line = await reader.next_line(stop)
+            if line is None:
+                return
+            if not line.strip():
+                continue
+            try:
+                event = self.parse(line.strip())
+            except ConsoleInputError as error:
+                self.say(f"! {error}")
+                continue
+            self.show(await self.conversation.handle(event))
+
+    def parse(self, line: str) -> Event:
+        if line.isdigit():
+            number = int(line)
+            if not 1 <= number <= len(self.buttons):
+                raise ConsoleInputError(f"there is no button {number}")
+            return Press(self.sender, self.buttons[number - 1].data)
+        if not line.startswith("/"):
+            return Text(self.sender, line)
+        name, _, args = line[1:].partition(" ")
+        if name == "voice":
+            return self.voice(args)
+        if name == "upload":
+            return self.upload(args)
+        return Command(self.sender, name, args.strip())
+
+    def voice(self, args: str) -> Voice:
+        words = shlex.split(args)
+        if not words:
+            raise ConsoleInputError("usage: /voice PATH [SECONDS]")
+        source = Path(words[0]).expanduser()
+        if not source.is_file():
+            raise ConsoleInputError(f"no file {source}")
+        try:
+            duration = float(words[1]) if len(words) > 1 else wav_duration(source)
+        except (ValueError, wave.Error, EOFError):
+            raise ConsoleInputError("give the length in seconds: /voice PATH SECONDS") from None
+        folder = self.data_dir / "voice" / "console"
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = folder / f"{uuid.uuid4().hex}{source.suffix}"
+        shutil.copyfile(source, stored)
+        return Voice(self.sender, str(stored), duration)
+
+    def upload(self, args: str) -> Upload:
+        words = shlex.split(args)
+        if not words or not Path(words[0]).expanduser().is_file():
+            raise ConsoleInputError("usage: /upload PATH (an existing .jsonl batch file)")
+        path = Path(words[0]).expanduser()
+        return Upload(self.sender, path.name, path.read_bytes())
+
+    def show(self, replies: list[Reply]) -> None:
+        numbered: list[Button] = []
+        for reply in replies:
+            text, buttons = render(reply, len(numbered) + 1, self.data_dir / "outbox")
+            numbered += buttons
+            self.say(text)
+        if numbered:  # like a chat, older buttons stay pressable until new ones are shown
+            self.buttons = numbered

@@ -1,0 +1,39 @@
+"""What every flow works with: the services, and the person it is talking to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bots.conversation.events import Sender
+from bots.conversation.i18n import Translator
+from storage.database import Database
+from storage.identity import Account, Profile
+from tasks.batch_file import Limits
+from tasks.batches import BatchService
+from tasks.engine import Member, TaskEngine
+
+
+@dataclass
+class Services:
+    db: Database
+    engine: TaskEngine
+    batches: BatchService
+    clock: Callable[[], float]
+    data_dir: Path
+    batch_limits: Limits = field(default_factory=Limits)
+    moderator_ids: frozenset[str] = frozenset()  # "platform:id" entries from the settings
+
+
+@dataclass(frozen=True)
+class Person:
+    sender: Sender
+    account: Account
+    profile: Profile
+    t: Translator
+    is_moderator: bool
+
+    @property
+    def member(self) -> Member:
+        return Member(self.profile.id, self.sender.platform)

@@ -1,0 +1,159 @@
+"""The conversation: one event in, the replies out. Every chat adapter renders these replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bots.conversation import callbacks
+from bots.conversation.callbacks import Action, BadCallback
+from bots.conversation.context import Person, Services
+from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
+from bots.conversation.flows import labelling, member, moderation
+from bots.conversation.i18n import Translator, pick_language
+from bots.conversation.replies import Reply
+from bots.conversation.throttle import Throttle
+from storage.identity import Platform, Role, ensure_account, get_profile
+from tasks.batches import Transition
+from tasks.engine import LeaseGone
+from tasks.problems import InputError
+
+logger = logging.getLogger("microtasks.conversation")
+
+Flow = Callable[[Services, Person, str], Awaitable[list[Reply]]]
+
+
+def _member_commands() -> dict[str, Flow]:
+    return {
+        "start": member.start,
+        "help": lambda s, p, a: _now(member.help_text(p)),
+        "task": lambda s, p, a: labelling.next_task(s, p, member.batch_ref(a)),
+        "skip": lambda s, p, a: labelling.skip(s, p),
+        "stop": lambda s, p, a: labelling.stop(s, p),
+        "me": lambda s, p, a: member.me(s, p),
+        "leaderboard": lambda s, p, a: member.top(s, p),
+        "lang": lambda s, p, a: member.language(s, p, a),
+        "notify": member.notify,
+    }
+
+
+def _moderator_commands() -> dict[str, Flow]:
+    commands: dict[str, Flow] = {
+        "batches": lambda s, p, a: moderation.list_batches(s, p),
+        "progress": moderation.progress,
+        "export": moderation.export,
+    }
+    for step in Transition:
+        commands[step.value] = lambda s, p, a, step=step: moderation.change(s, p, a, step)
+    return commands
+
+
+async def _now(replies: list[Reply]) -> list[Reply]:
+    return replies
+
+
+MEMBER_COMMANDS = _member_commands()
+MODERATOR_COMMANDS = _moderator_commands()
+
+
+class Conversation:
+    def __init__(self, services: Services, *, throttle: Throttle | None = None):
+        self.services = services
+        self.throttle = throttle or Throttle()
+
+    async def person(self, sender: Sender) -> Person:
+        s = self.services
+        account = await ensure_account(
+            s.db,
+            Platform(sender.platform),
+            sender.external_id,
+            display_name=sender.display_name,
+            username=sender.username,
+            platform_language=sender.language,
+        )
+        profile = await get_profile(s.db, account.profile_id)
+        assert profile is not None
+        language = pick_language(profile.language, sender.language)
+        is_moderator = (
+            profile.role in (Role.moderator, Role.admin)
+            or sender.platform_moderator
+            or f"{sender.platform}:{sender.external_id}" in s.moderator_ids
+        )
+        return Person(sender, account, profile, Translator(language), is_moderator)
+
+    def _allowed(self, sender: Sender) -> bool:
+        # The console is the operator's own terminal (often a script): it is never throttled.
+        if sender.platform == Platform.console:
+            return True
+        return self.throttle.allow(f"{sender.platform}:{sender.external_id}")
+
+    async def handle(self, event: Event) -> list[Reply]:
+        """The replies to one event. Never raises: a failure becomes a short apology."""
+        try:
+            p = await self.person(event.sender)
+        except Exception:
+            logger.exception("conversation.identity_failed")
+            return [Reply(Translator(pick_language(event.sender.language))("error.sorry"))]
+        if not self._allowed(event.sender):
+            return [Reply(p.t("throttled"))]
+        try:
+            return await self._dispatch(p, event)
+        except InputError as error:
+            return [Reply(p.t.problem(error.problem))]
+        except LeaseGone:
+            return [Reply(p.t("task.gone"), edit=isinstance(event, Press))]
+        except Exception:
+            fields = {"event_type": type(event).__name__, "platform": event.sender.platform}
+            logger.exception("conversation.failed", extra={"fields": fields})
+            return [Reply(p.t("error.sorry"))]
+
+    async def _dispatch(self, p: Person, event: Event) -> list[Reply]:
+        s = self.services
+        match event:
+            case Command(name=name, args=args):
+                return await self._command(p, name.lower().lstrip("/"), args)
+            case Press(data=data):
+                return await self._press(p, data)
+            case Text(text=text):
+                return await labelling.typed_answer(s, p, text)
+            case Voice(path=path, duration=duration):
+                return await labelling.voice_answer(s, p, path, duration)
+            case Upload(filename=filename, content=content):
+                if not p.is_moderator:
+                    return moderation.refused(p)
+                return await moderation.import_upload(s, p, filename, content)
+        raise TypeError(f"unknown event {event!r}")
+
+    async def _command(self, p: Person, name: str, args: str) -> list[Reply]:
+        if name in MEMBER_COMMANDS:
+            return await MEMBER_COMMANDS[name](self.services, p, args)
+        if name in MODERATOR_COMMANDS:
+            if not p.is_moderator:
+                return moderation.refused(p)
+            return await MODERATOR_COMMANDS[name](self.services, p, args)
+        return [Reply(p.t("command.unknown", command=name))]
+
+    async def _press(self, p: Person, data: str) -> list[Reply]:
+        s = self.services
+        try:
+            pressed = callbacks.decode(data)
+        except BadCallback:
+            raise LeaseGone() from None
+        match pressed.action:
+            case Action.answer:
+                return await labelling.press_answer(s, p, pressed.ref, pressed.arg)
+            case Action.toggle:
+                return await labelling.press_toggle(s, p, pressed.ref, pressed.arg)
+            case Action.submit:
+                return await labelling.press_submit(s, p, pressed.ref, pressed.arg)
+            case Action.skip:
+                return await labelling.skip(s, p, pressed.ref, from_button=True)
+            case Action.consent:
+                return await member.consent(s, p, pressed.ref)
+            case Action.language:
+                return await member.language(s, p, pressed.ref, from_button=True)
+            case Action.task:
+                return await labelling.next_task(s, p, member.batch_ref(pressed.ref))
+            case Action.notify:
+                return await member.notify(s, p, pressed.arg)
+        raise LeaseGone()

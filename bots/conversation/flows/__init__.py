@@ -1,0 +1,1 @@
+"""One module per flow: labelling, the member's own pages, moderation."""

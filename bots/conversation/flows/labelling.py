@@ -1,0 +1,132 @@
+"""Getting tasks and answering them: buttons, typed text, voice; skip and stop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bots.conversation.context import Person, Services
+from bots.conversation.rendering import answer_label, multi_buttons, render_task
+from bots.conversation.replies import Button, Reply
+from tasks.engine import Assignment, LeaseGone, Receipt
+from tasks.kinds import COMPARE_CHOICES, Kind, VoiceAnswer
+
+
+def consent_needed(p: Person, batch_ref: str = "") -> list[Reply]:
+    from bots.conversation.flows.member import consent_request
+
+    return [consent_request(p, batch_ref)]
+
+
+async def next_task(s: Services, p: Person, batch_id: int | None = None) -> list[Reply]:
+    if not p.profile.consented:
+        return consent_needed(p, str(batch_id or ""))
+    task = await s.engine.next_task(p.member, batch_id)
+    if task is None:
+        return [Reply(p.t("task.none_left"))]
+    return [render_task(p.t, task)]
+
+
+def receipt_text(p: Person, receipt: Receipt, shown: str) -> str:
+    if receipt.status == "duplicate":
+        return p.t("answer.already_saved")
+    if receipt.surplus:
+        return p.t("answer.surplus", answer=shown)
+    return p.t("answer.saved", answer=shown)
+
+
+async def _answer(
+    s: Services, p: Person, token: str, value: Any, *, from_button: bool
+) -> list[Reply]:
+    batch = await s.engine.lease_batch(p.member, token)
+    receipt = await s.engine.submit(p.member, token, value)
+    shown = answer_label(p.t, batch.kind, batch.options, value)
+    done = Reply(receipt_text(p, receipt, shown), edit=from_button)
+    return [done, *await next_task(s, p)]
+
+
+def _choice_value(kind: Kind, options: dict[str, Any], index: int) -> Any:
+    if kind is Kind.choice:
+        return options["labels"][index]
+    if kind is Kind.rating:
+        return options["scale_min"] + index
+    if kind is Kind.compare:
+        return COMPARE_CHOICES[index]
+    raise LookupError(kind)
+
+
+async def press_answer(s: Services, p: Person, token: str, arg: str) -> list[Reply]:
+    batch = await s.engine.lease_batch(p.member, token)
+    try:
+        value = _choice_value(batch.kind, batch.options, int(arg))
+    except (ValueError, IndexError, LookupError):
+        raise LeaseGone() from None
+    return await _answer(s, p, token, value, from_button=True)
+
+
+def _labels_in(mask: int, labels: list[str]) -> list[str]:
+    return [label for i, label in enumerate(labels) if mask >> i & 1]
+
+
+async def press_toggle(s: Services, p: Person, token: str, arg: str) -> list[Reply]:
+    task = await _held(s, p, token)
+    try:
+        mask = int(arg)
+    except ValueError:
+        raise LeaseGone() from None
+    rendered = render_task(p.t, task)
+    return [Reply(rendered.text, multi_buttons(p.t, task, mask), image=rendered.image, edit=True)]
+
+
+async def press_submit(s: Services, p: Person, token: str, arg: str) -> list[Reply]:
+    batch = await s.engine.lease_batch(p.member, token)
+    try:
+        mask = int(arg)
+    except ValueError:
+        raise LeaseGone() from None
+    return await _answer(s, p, token, _labels_in(mask, batch.options["labels"]), from_button=True)
+
+
+async def _held(s: Services, p: Person, token: str) -> Assignment:
+    task = await s.engine.current_task(p.member)
+    if task is None or task.token != token:
+        raise LeaseGone()
+    return task
+
+
+async def typed_answer(s: Services, p: Person, text: str) -> list[Reply]:
+    task = await s.engine.current_task(p.member)
+    if task is None:
+        return [Reply(p.t("text.no_task"))]
+    if task.batch.kind is not Kind.text:
+        return [Reply(p.t("text.use_buttons")), render_task(p.t, task)]
+    return await _answer(s, p, task.token, text, from_button=False)
+
+
+async def voice_answer(s: Services, p: Person, path: str, duration: float) -> list[Reply]:
+    task = await s.engine.current_task(p.member)
+    if task is None or task.batch.kind is not Kind.voice:
+        return [Reply(p.t("voice.not_expected"))]
+    return await _answer(s, p, task.token, VoiceAnswer(path, duration), from_button=False)
+
+
+async def skip(
+    s: Services, p: Person, token: str | None = None, *, from_button: bool = False
+) -> list[Reply]:
+    if token is None:
+        task = await s.engine.current_task(p.member)
+        if task is None:
+            return [Reply(p.t("skip.nothing"))]
+        token = task.token
+    await s.engine.skip(p.member, token)
+    return [Reply(p.t("skip.done"), edit=from_button), *await next_task(s, p)]
+
+
+async def stop(s: Services, p: Person) -> list[Reply]:
+    released = await s.engine.stop(p.member)
+    return [Reply(p.t("stop.done" if released else "stop.nothing"))]
+
+
+def start_button(p: Person, batch_id: int | None = None) -> Button:
+    from bots.conversation.callbacks import Action, encode
+
+    return Button(p.t("button.task"), encode(Action.task, str(batch_id or "")))

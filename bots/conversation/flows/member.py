@@ -1,0 +1,119 @@
+"""A member's own pages: welcome and consent, help, language, notifications, stats."""
+
+from __future__ import annotations
+
+from bots.conversation.callbacks import Action, encode
+from bots.conversation.context import Person, Services
+from bots.conversation.flows.labelling import next_task, start_button
+from bots.conversation.i18n import LANGUAGE_NAMES, Translator, supported_languages
+from bots.conversation.replies import Button, Reply
+from storage.identity import record_consent, set_language, set_notify_new_batches
+from storage.stats import leaderboard, member_stats
+
+MEMBER_COMMANDS = ("task", "skip", "stop", "me", "leaderboard", "notify", "lang", "help")
+MODERATOR_COMMANDS = ("batches", "progress", "activate", "pause", "resume", "close", "export")
+
+
+def consent_request(p: Person, batch_ref: str = "") -> Reply:
+    return Reply(
+        "\n\n".join([p.t("start.welcome"), p.t("start.rules"), p.t("start.consent")]),
+        buttons=(
+            (Button(p.t("button.agree"), encode(Action.consent, batch_ref)),),
+            tuple(
+                Button(LANGUAGE_NAMES.get(code, code), encode(Action.language, code))
+                for code in supported_languages()
+            ),
+        ),
+    )
+
+
+def batch_ref(payload: str) -> int | None:
+    return int(payload) if payload.strip().isdigit() else None
+
+
+async def start(s: Services, p: Person, payload: str) -> list[Reply]:
+    batch_id = batch_ref(payload)
+    if not p.profile.consented:
+        return [consent_request(p, str(batch_id or ""))]
+    return [Reply(p.t("start.again")), *await next_task(s, p, batch_id)]
+
+
+async def consent(s: Services, p: Person, ref: str) -> list[Reply]:
+    await record_consent(s.db, p.profile.id, s.clock())
+    agreed = await _refreshed(s, p)
+    thanks = Reply(p.t("start.thanks"), edit=True)
+    return [thanks, *await next_task(s, agreed, batch_ref(ref))]
+
+
+async def _refreshed(s: Services, p: Person) -> Person:
+    from dataclasses import replace
+
+    from storage.identity import get_profile
+
+    profile = await get_profile(s.db, p.profile.id)
+    assert profile is not None
+    return replace(p, profile=profile)
+
+
+def help_text(p: Person) -> list[Reply]:
+    lines = [p.t("help.title")]
+    lines += [f"/{name} — {p.t(f'help.{name}')}" for name in MEMBER_COMMANDS]
+    if p.is_moderator:
+        lines.append(p.t("help.moderator_title"))
+        lines += [f"/{name} — {p.t(f'help.{name}')}" for name in MODERATOR_COMMANDS]
+        lines.append(p.t("help.upload"))
+    return [Reply("\n".join(lines), buttons=((start_button(p),),))]
+
+
+async def language(s: Services, p: Person, code: str, *, from_button: bool = False) -> list[Reply]:
+    code = code.strip().lower()
+    if code not in supported_languages():
+        return [
+            Reply(
+                p.t("lang.choose"),
+                buttons=(
+                    tuple(
+                        Button(LANGUAGE_NAMES.get(c, c), encode(Action.language, c))
+                        for c in supported_languages()
+                    ),
+                ),
+            )
+        ]
+    await set_language(s.db, p.profile.id, code)
+    t = Translator(code)
+    return [Reply(t("lang.set", language=LANGUAGE_NAMES.get(code, code)), edit=from_button)]
+
+
+async def notify(s: Services, p: Person, arg: str) -> list[Reply]:
+    wanted = {"on": True, "off": False, "1": True, "0": False}.get(
+        arg.strip().lower(), not p.profile.notify_new_batches
+    )
+    await set_notify_new_batches(s.db, p.profile.id, wanted)
+    return [Reply(p.t("notify.on" if wanted else "notify.off"))]
+
+
+async def me(s: Services, p: Person) -> list[Reply]:
+    stats = await member_stats(s.db, p.profile.id)
+    lines = [
+        p.t("me.title", name=p.profile.display_name or p.sender.external_id),
+        p.t("me.answers", answers=stats.answers, counted=stats.counted, surplus=stats.surplus),
+    ]
+    if stats.gold_answers:
+        accuracy = 100.0 * stats.gold_correct / stats.gold_answers
+        lines.append(p.t("me.accuracy", accuracy=f"{accuracy:.0f}", checked=stats.gold_answers))
+    else:
+        lines.append(p.t("me.no_accuracy"))
+    lines.append(p.t("me.rank", rank=stats.rank) if stats.rank else p.t("me.no_rank"))
+    return [Reply("\n".join(lines))]
+
+
+async def top(s: Services, p: Person) -> list[Reply]:
+    rows = await leaderboard(s.db, 10)
+    if not rows:
+        return [Reply(p.t("leaderboard.empty"))]
+    lines = [p.t("leaderboard.title")]
+    for place, row in enumerate(rows, start=1):
+        name = row.display_name or p.t("leaderboard.anonymous")
+        marker = " ←" if row.profile_id == p.profile.id else ""
+        lines.append(p.t("leaderboard.row", place=place, name=name, count=row.counted) + marker)
+    return [Reply("\n".join(lines))]

@@ -1,0 +1,127 @@
+"""Moderators run batches from the chat: import an uploaded file, list, lifecycle, export."""
+
+from __future__ import annotations
+
+import io
+
+from bots.conversation.context import Person, Services
+from bots.conversation.flows.labelling import start_button
+from bots.conversation.replies import OutFile, Reply
+from tasks.batch_file import ImportFailed, read_batch_bytes
+from tasks.batches import Transition
+from tasks.export import ExportFormat, write_export
+
+MAX_EXPORT_BYTES = 45 * 1024 * 1024  # under Telegram's 50 MB upload limit
+
+
+def refused(p: Person) -> list[Reply]:
+    return [Reply(p.t("moderator.only"))]
+
+
+def _batch_id(p: Person, args: str, command: str) -> int | None:
+    first = args.split()[0] if args.split() else ""
+    return int(first) if first.isdigit() else None
+
+
+def _needs_id(p: Person, command: str) -> list[Reply]:
+    return [Reply(p.t("moderator.needs_id", command=command))]
+
+
+async def import_upload(s: Services, p: Person, filename: str, content: bytes) -> list[Reply]:
+    try:
+        draft = read_batch_bytes(content, filename, limits=s.batch_limits)
+    except ImportFailed as failed:
+        lines = [p.t("import.failed", filename=filename)]
+        ordered = sorted(failed.problems, key=lambda found: found.line)
+        lines += [f"{filename}:{f.line}: {p.t.problem(f.problem)}" for f in ordered[:20]]
+        if len(ordered) > 20:
+            lines.append(p.t("import.more_errors", count=len(ordered) - 20))
+        return [Reply("\n".join(lines))]
+    batch_id = await s.batches.import_draft(draft, created_by=p.profile.id)
+    return [
+        Reply(
+            p.t(
+                "import.done",
+                id=batch_id,
+                kind=draft.settings.kind.value,
+                count=len(draft.items),
+                title=draft.settings.title,
+            )
+        )
+    ]
+
+
+async def list_batches(s: Services, p: Person) -> list[Reply]:
+    rows = await s.batches.list()
+    if not rows:
+        return [Reply(p.t("batches.empty"))]
+    lines = [p.t("batches.title")]
+    for row in rows:
+        view = await s.batches.overview(row.id)
+        lines.append(
+            p.t(
+                "batches.row",
+                id=row.id,
+                title=row.title,
+                kind=row.kind,
+                state=p.t(f"state.{row.state}"),
+                percent=f"{view.percent:.0f}",
+            )
+        )
+    return [Reply("\n".join(lines))]
+
+
+async def progress(s: Services, p: Person, args: str) -> list[Reply]:
+    batch_id = _batch_id(p, args, "progress")
+    if batch_id is None:
+        return _needs_id(p, "progress")
+    view = await s.batches.overview(batch_id)
+    b, pr = view.batch, view.progress
+    return [
+        Reply(
+            p.t(
+                "progress.text",
+                id=b.id,
+                title=b.title,
+                state=p.t(f"state.{b.state}"),
+                items=pr.items,
+                complete=pr.complete_items,
+                counted=pr.counted_answers,
+                wanted=pr.wanted_answers,
+                percent=f"{view.percent:.0f}",
+                surplus=pr.surplus_answers,
+                live=pr.live_leases,
+                members=pr.members,
+            )
+        )
+    ]
+
+
+async def change(s: Services, p: Person, args: str, transition: Transition) -> list[Reply]:
+    batch_id = _batch_id(p, args, transition.value)
+    if batch_id is None:
+        return _needs_id(p, transition.value)
+    state = await s.batches.change(batch_id, transition)
+    reply = Reply(p.t("batch.changed", id=batch_id, state=p.t(f"state.{state.value}")))
+    if transition in (Transition.activate, Transition.resume):
+        reply = Reply(reply.text, buttons=((start_button(p, batch_id),),))
+    return [reply]
+
+
+async def export(s: Services, p: Person, args: str) -> list[Reply]:
+    batch_id = _batch_id(p, args, "export")
+    if batch_id is None:
+        return _needs_id(p, "export")
+    fmt = ExportFormat.csv if "csv" in args.lower().split() else ExportFormat.jsonl
+    await s.batches.get(batch_id)
+    buffer = io.StringIO()
+    count = await write_export(s.db, batch_id, buffer, fmt)
+    data = buffer.getvalue().encode()
+    if len(data) > MAX_EXPORT_BYTES:
+        return [Reply(p.t("export.too_large", id=batch_id))]
+    return [
+        Reply(
+            p.t("export.done", id=batch_id, count=count),
+            files=(OutFile(f"batch-{batch_id}.{fmt.value}", data),),
+        )
+    ]

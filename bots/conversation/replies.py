@@ -1,0 +1,41 @@
+"""What the conversation hands back: text, buttons, files, and whether to edit a message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Expect(StrEnum):
+    """The input the conversation waits for next (an adapter may show a reply box for it)."""
+
+    nothing = "nothing"
+    text = "text"
+    voice = "voice"
+    file = "file"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class OutFile:
+    filename: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    expects: Expect = Expect.nothing
+    files: tuple[OutFile, ...] = ()
+    image: str | None = None  # an https URL or a local file path to show with the text
+    edit: bool = False  # replace the message whose button was pressed, instead of a new one
+
+    @property
+    def all_buttons(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]

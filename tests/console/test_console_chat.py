@@ -1,0 +1,137 @@
+"""`microtasks chat` with piped input: the same flows as Telegram and Discord, in a terminal."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+from bots.conversation.i18n import catalog
+
+MICROTASKS = str(Path(sys.executable).parent / "microtasks")
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def chat(workdir: Path, lines: list[str], *args: str) -> str:
+    done = subprocess.run(
+        [MICROTASKS, "chat", *args],
+        cwd=workdir,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "SAMPLE_BATCHES": "false", "LOG_LEVEL": "WARNING"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stdout
+
+
+def write_batch(path: Path, header: dict[str, object], items: list[dict[str, object]]) -> Path:
+    lines = [json.dumps({"batch": header}), *(json.dumps(item) for item in items)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_wav(path: Path, seconds: float) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\0\0" * int(8000 * seconds))
+    return path
+
+
+def test_a_moderator_imports_a_bad_then_a_good_file_and_activates_it(tmp_path: Path) -> None:
+    bad = write_batch(
+        tmp_path / "bad.jsonl",
+        {"kind": "choice", "title": "t", "instructions": "i", "labels": ["x", "y"]},
+        [{"id": "1", "text": "a", "gold": "z"}],
+    )
+    out = chat(
+        tmp_path,
+        [f"/upload {bad}", f"/upload {EXAMPLES / 'sentiment.jsonl'}", "/activate 1", "/batches"],
+        "--as",
+        "mod",
+        "--moderator",
+    )
+
+    assert "Nothing was imported from bad.jsonl:" in out
+    assert 'bad.jsonl:2: gold is not a valid answer: "z" is not one of x, y' in out
+    assert "Imported batch 1 (choice, 30 items) as a draft: Review sentiment." in out
+    assert "Batch #1 is now active." in out
+    assert "#1 Review sentiment — choice, active, 0% done" in out
+
+
+def test_a_member_onboards_and_answers_ten_in_a_row(tmp_path: Path) -> None:
+    chat(tmp_path, [f"/upload {EXAMPLES / 'sentiment.jsonl'}", "/activate 1"], "--moderator")
+
+    # 1 = "I agree"; then the first label of each task, ten times.
+    out = chat(tmp_path, ["/start", "1", *["1"] * 10, "/me"], "--as", "ada")
+
+    assert out.count("(edited) ✅ Saved: positive") == 10
+    assert "Answers: 10 (counted 10, surplus 0)" in out
+
+
+def test_skip_text_and_voice_answers(tmp_path: Path) -> None:
+    text_batch = write_batch(
+        tmp_path / "prompts.jsonl",
+        {
+            "kind": "text",
+            "title": "Prompts",
+            "instructions": "Write a prompt.",
+            "overlap": 1,
+            "min_length": 10,
+            "priority": 2,
+        },
+        [{"id": "t1", "brief": "Ask about rain"}, {"id": "t2", "brief": "Ask about snow"}],
+    )
+    voice_batch = write_batch(
+        tmp_path / "voice.jsonl",
+        {
+            "kind": "voice",
+            "title": "Read",
+            "instructions": "Read aloud.",
+            "overlap": 1,
+            "min_duration": 1,
+            "max_duration": 10,
+            "priority": 1,
+        },
+        [{"id": "v1", "sentence": "The quick brown fox."}],
+    )
+    chat(
+        tmp_path,
+        [f"/upload {text_batch}", f"/upload {voice_batch}", "/activate 1", "/activate 2"],
+        "--moderator",
+    )
+    recording = write_wav(tmp_path / "fox.wav", 2.0)
+
+    out = chat(
+        tmp_path,
+        [
+            "/start",
+            "1",
+            "/skip",
+            "What should I wear when it rains in Oslo?",
+            f"/voice {recording}",
+        ],
+        "--as",
+        "bo",
+    )
+
+    assert "⏭ Skipped." in out
+    assert "✅ Saved: your text" in out
+    assert "🎙 «The quick brown fox.»" in out
+    assert "✅ Saved: your recording" in out
+    assert list((tmp_path / "data" / "voice" / "console").glob("*.wav"))
+
+
+def test_russian_replies_and_a_forged_button(tmp_path: Path) -> None:
+    chat(tmp_path, [f"/upload {EXAMPLES / 'sentiment.jsonl'}", "/activate 1"], "--moderator")
+
+    out = chat(tmp_path, ["/start", "1", "9"], "--as", "ivan", "--lang", "ru")
+
+    assert catalog("ru")["start.welcome"] in out
+    assert "! there is no button 9" in out
