@@ -6,6 +6,8 @@ lower case. Secrets are `SecretStr`, so printing a settings object never shows t
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -86,6 +88,29 @@ class Settings(BaseSettings):
     # Chain
     chain_rpc_url: str | None = Field(default=None, description="empty: the embedded chain")
     chain_id: int = Field(default=131277322940537, description="EVM chain id, a positive integer")
+    token_address: str | None = Field(
+        default=None,
+        description="reward token: an ERC-20 address, 'native' for the chain's coin, "
+        "empty for the embedded demo token",
+    )
+    explorer_url: str | None = Field(default=None, description="block explorer, for links")
+
+    # Payouts
+    payout_min: Decimal = Field(default=Decimal("1"), ge=0, description="smallest payout")
+    payout_run_cap: Decimal | None = Field(default=None, gt=0, description="most paid per run")
+    payout_confirmations: int = Field(default=1, ge=0, le=1000)
+    payout_batch_size: int = Field(default=200, ge=1, le=1000)
+    payout_tx_timeout: float = Field(default=180.0, gt=0, description="seconds before a fee bump")
+    payouts_cron: str = Field(default="0 12 * * *", description="when scheduled payouts run")
+    treasury_key: SecretStr | None = None
+    treasury_keystore: Path | None = None
+    treasury_keystore_password: SecretStr | None = None
+
+    # Wallet linking (Sign-In with Ethereum)
+    siwe_domain: str = Field(default="microtasks.local", description="domain in the message")
+    siwe_uri: str = Field(default="https://microtasks.local", description="URI in the message")
+    siwe_ttl_seconds: int = Field(default=600, ge=60, le=86400)
+    community_name: str = Field(default="microtasks community")
 
     # Logging
     log_level: str = "INFO"
@@ -138,6 +163,18 @@ class Settings(BaseSettings):
                 )
         return entries
 
+    @field_validator("token_address")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        if value is None or value == "native":
+            return value
+        if not re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
+            raise ValueError(
+                f"expected an ERC-20 contract address (0x and 40 hex digits) or 'native', "
+                f"got {value!r}"
+            )
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -182,7 +219,12 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value, so logging can mask them."""
-        values = [self.telegram_bot_token, self.discord_bot_token]
+        values = [
+            self.telegram_bot_token,
+            self.discord_bot_token,
+            self.treasury_key,
+            self.treasury_keystore_password,
+        ]
         return [value.get_secret_value() for value in values if value]
 
 
