@@ -82,8 +82,24 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = None
 
+    telegram_community_chat: str | None = Field(
+        default=None, description="the community group or channel: a chat id or @username"
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="public HTTPS URL for webhook mode; empty: long polling"
+    )
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_webhook_secret: SecretStr | None = None
+
     # Discord
     discord_bot_token: SecretStr | None = None
+    discord_guild_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="guilds to sync commands to (fast); empty: global"
+    )
+    discord_moderator_role: str = Field(default="Moderator", description="role name of moderators")
+    discord_announce_channel_id: int | None = None
+    discord_sharded: bool = Field(default=False, description="use AutoShardedClient")
 
     # Chain
     chain_rpc_url: str | None = Field(default=None, description="empty: the embedded chain")
@@ -147,6 +163,16 @@ class Settings(BaseSettings):
                 )
             return names or None
         return value
+
+    @field_validator("discord_guild_ids", mode="before")
+    @classmethod
+    def _guild_ids(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(part.isdigit() for part in parts):
+            raise ValueError(f"expected comma-separated guild ids (numbers), got {value!r}")
+        return [int(part) for part in parts]
 
     @field_validator("moderators", mode="before")
     @classmethod
@@ -224,6 +250,7 @@ class Settings(BaseSettings):
             self.discord_bot_token,
             self.treasury_key,
             self.treasury_keystore_password,
+            self.telegram_webhook_secret,
         ]
         return [value.get_secret_value() for value in values if value]
 

@@ -141,3 +141,10 @@ async def set_notify_new_batches(db: Database, profile_id: int, wanted: bool) ->
     await db.execute(
         "UPDATE profiles SET notify_new_batches = ? WHERE id = ?", (int(wanted), profile_id)
     )
+
+
+async def accounts_of(db: Database, profile_id: int) -> list[Account]:
+    rows = await db.fetch_all(
+        f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE profile_id = ? ORDER BY id", (profile_id,)
+    )
+    return [_account(row) for row in rows]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,11 @@ from tasks.kinds import (
     clean_options,
 )
 from tasks.problems import Problem, problem
+from tasks.quality_settings import QUALITY_KEYS, QualitySettings, clean_quality
+from tasks.setting_checks import setting_amount
+from tasks.setting_checks import setting_int as _setting_int
+from tasks.setting_checks import setting_number as _setting_number
+from tasks.setting_checks import setting_text as _setting_text
 
 ITEM_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PLATFORMS = ("telegram", "discord", "console")
@@ -66,6 +71,7 @@ class BatchSettings:
     audience: tuple[str, ...] = ()
     priority: int = 0
     activate_at: float | None = None
+    quality: QualitySettings = field(default_factory=QualitySettings)
 
     def as_json(self) -> dict[str, Any]:
         """Every setting in the form a batch header takes (stored with the batch)."""
@@ -83,6 +89,7 @@ class BatchSettings:
             "audience": list(self.audience) or "all",
             "priority": self.priority,
             "activate_at": self.activate_at,
+            **self.quality.as_json(),
         }
 
 
@@ -150,71 +157,6 @@ class _Collector:
 # Settings
 
 
-def _setting_int(raw: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
-    value = raw.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BadValue(
-            problem(
-                "settings.int_range",
-                "{name} must be a whole number from {low} to {high}, got {value!r}",
-                name=name,
-                low=low,
-                high=high,
-                value=value,
-            )
-        )
-    return value
-
-
-def _setting_number(
-    raw: Mapping[str, Any], name: str, default: float, low: float, high: float
-) -> float:
-    value = raw.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise BadValue(
-            problem(
-                "settings.number_range",
-                "{name} must be a number from {low:g} to {high:g}, got {value!r}",
-                name=name,
-                low=low,
-                high=high,
-                value=value,
-            )
-        )
-    return float(value)
-
-
-def _setting_text(raw: Mapping[str, Any], name: str, limit: int) -> str:
-    value = raw.get(name)
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise BadValue(
-            problem(
-                "settings.text",
-                "{name} is required: text of 1 to {limit} characters",
-                name=name,
-                limit=limit,
-            )
-        )
-    return value.strip()
-
-
-def _reward(raw: Mapping[str, Any]) -> Decimal:
-    value = raw.get("reward", "0")
-    try:
-        amount = Decimal(str(value)) if isinstance(value, str | int) else None
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0:
-        raise BadValue(
-            problem(
-                "settings.reward",
-                'reward must be a decimal amount such as "0.05", got {value!r}',
-                value=value,
-            )
-        )
-    return amount
-
-
 def _audience(raw: Mapping[str, Any]) -> tuple[str, ...]:
     value = raw.get("audience", "all")
     if value == "all":
@@ -270,7 +212,7 @@ def clean_settings(raw: Mapping[str, Any]) -> tuple[BatchSettings | None, list[P
         )
         return None, problems
     kind = Kind(kind_name)
-    for key in sorted(set(raw) - COMMON_SETTINGS - OPTION_KEYS[kind]):
+    for key in sorted(set(raw) - COMMON_SETTINGS - QUALITY_KEYS - OPTION_KEYS[kind]):
         problems.append(
             problem(
                 "settings.unknown",
@@ -286,7 +228,7 @@ def clean_settings(raw: Mapping[str, Any]) -> tuple[BatchSettings | None, list[P
         "options": lambda: clean_options(kind, {k: raw[k] for k in OPTION_KEYS[kind] if k in raw}),
         "overlap": lambda: _setting_int(raw, "overlap", 3, 1, 50),
         "lease_seconds": lambda: _setting_int(raw, "lease_seconds", 600, 30, 86400),
-        "reward": lambda: _reward(raw),
+        "reward": lambda: setting_amount(raw, "reward"),
         "gold_rate": lambda: _setting_number(raw, "gold_rate", 0.0, 0.0, 1.0),
         "min_seconds": lambda: _setting_number(raw, "min_seconds", 0.0, 0.0, 3600.0),
         "daily_cap": lambda: (
@@ -298,9 +240,15 @@ def clean_settings(raw: Mapping[str, Any]) -> tuple[BatchSettings | None, list[P
         "priority": lambda: _setting_int(raw, "priority", 0, -1000, 1000),
         "activate_at": lambda: _activate_at(raw),
     }
+
     for name, check in checks.items():
         try:
             values[name] = check()
+        except BadValue as error:
+            problems.append(error.problem)
+    if "overlap" in values:
+        try:
+            values["quality"] = clean_quality(raw, kind, values["overlap"])
         except BadValue as error:
             problems.append(error.problem)
     if problems:
