@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -19,6 +20,7 @@ from storage.batches import activate_due
 from storage.database import Database
 
 DAY = 86400.0
+BatchFilter = Callable[[int, str], bool]  # (batch id, its settings as stored JSON)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ INSERT INTO leases (token, item_id, batch_id, profile_id, created_at, expires_at
 SELECT :token, i.id, i.batch_id, :member, :now, :now + :lease_seconds
 FROM items i
 WHERE i.batch_id = :batch AND i.is_gold = :gold AND i.free_slots > 0
+  AND (i.author_id IS NULL OR i.author_id <> :member)
   AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.item_id = i.id AND a.profile_id = :member)
   AND NOT EXISTS (SELECT 1 FROM skips s WHERE s.item_id = i.id AND s.profile_id = :member)
   AND NOT EXISTS (
@@ -112,10 +115,14 @@ def _lease(raw: sqlite3.Connection, lease_id: int, *, resumed: bool, profile_id:
     )
 
 
-def _eligible_batches(raw: sqlite3.Connection, request: ClaimRequest) -> list[sqlite3.Row]:
+def _eligible_batches(
+    raw: sqlite3.Connection, request: ClaimRequest, may_serve: BatchFilter
+) -> list[sqlite3.Row]:
     rows = raw.execute(
-        "SELECT id, lease_seconds, gold_rate, daily_cap, audience FROM batches"
-        " WHERE state = 'active' ORDER BY priority DESC, id"
+        "SELECT id, lease_seconds, gold_rate, daily_cap, audience, settings FROM batches"
+        " WHERE state = 'active' AND NOT EXISTS (SELECT 1 FROM batch_bans x"
+        " WHERE x.batch_id = batches.id AND x.profile_id = ?) ORDER BY priority DESC, id",
+        (request.profile_id,),
     ).fetchall()
     if request.batch_id is not None:
         rows.sort(key=lambda row: row["id"] != request.batch_id)
@@ -132,12 +139,23 @@ def _eligible_batches(raw: sqlite3.Connection, request: ClaimRequest) -> list[sq
             ).fetchone()[0]
             if today >= row["daily_cap"]:
                 continue
+        if not may_serve(row["id"], row["settings"]):
+            continue
         eligible.append(row)
     return eligible
 
 
-def claim(raw: sqlite3.Connection, request: ClaimRequest) -> Lease | None:
-    """The member's live lease if they hold one, else a newly leased slot, else None."""
+def serve_any(batch_id: int, settings: str) -> bool:
+    return True
+
+
+def claim(
+    raw: sqlite3.Connection, request: ClaimRequest, may_serve: BatchFilter = serve_any
+) -> Lease | None:
+    """The member's live lease if they hold one, else a newly leased slot, else None.
+
+    `may_serve(batch_id, settings)` rules batches out for this member (exams, levels).
+    """
     sweep_expired(raw, request.now)
     activate_due(raw, request.now)
     held = raw.execute(
@@ -146,7 +164,7 @@ def claim(raw: sqlite3.Connection, request: ClaimRequest) -> Lease | None:
     ).fetchone()
     if held is not None:
         return _lease(raw, held[0], resumed=True, profile_id=request.profile_id)
-    for batch in _eligible_batches(raw, request):
+    for batch in _eligible_batches(raw, request, may_serve):
         gold_first = request.gold_draw < batch["gold_rate"]
         for gold in (gold_first, not gold_first):
             row = raw.execute(
@@ -275,8 +293,10 @@ async def held_lease(db: Database, profile_id: int, now: float) -> Lease | None:
     return await db.read(lambda raw: held(raw, profile_id, now))
 
 
-async def claim_next(db: Database, request: ClaimRequest) -> Lease | None:
-    return await db.write(lambda raw: claim(raw, request))
+async def claim_next(
+    db: Database, request: ClaimRequest, may_serve: BatchFilter = serve_any
+) -> Lease | None:
+    return await db.write(lambda raw: claim(raw, request, may_serve))
 
 
 async def submit_answer(

@@ -14,7 +14,8 @@ GOLD_OVERLAP = 1_000_000  # gold items never fill up: every member may meet each
 
 BATCH_COLUMNS = (
     "id, title, instructions, kind, options, settings, overlap, lease_seconds, reward, gold_rate,"
-    " min_seconds, daily_cap, audience, priority, state, activate_at, source, created_at"
+    " min_seconds, daily_cap, audience, priority, state, activate_at, source, created_at,"
+    " review_batch_id, reviews_batch_id, name"
 )
 
 
@@ -38,6 +39,9 @@ class BatchRow:
     activate_at: float | None
     source: str | None
     created_at: float
+    review_batch_id: int | None = None
+    reviews_batch_id: int | None = None
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,9 @@ def batch_from_row(row: sqlite3.Row) -> BatchRow:
         activate_at=row["activate_at"],
         source=row["source"],
         created_at=row["created_at"],
+        review_batch_id=row["review_batch_id"],
+        reviews_batch_id=row["reviews_batch_id"],
+        name=row["name"],
     )
 
 
@@ -91,20 +98,38 @@ async def create_batch(
     items: Iterable[NewItem],
     created_by: int | None,
     now: float,
+    name: str | None = None,
+    review_fields: dict[str, Any] | None = None,
 ) -> int:
-    """Insert a batch and all its items in one transaction; returns the batch id."""
+    """Insert a batch and all its items in one transaction; returns the batch id.
+
+    With `review_fields`, a review batch is created with it and linked both ways.
+    """
     item_list = list(items)
 
-    def job(raw: sqlite3.Connection) -> int:
-        batch_id = raw.execute(
+    def insert_batch(raw: sqlite3.Connection, values: dict[str, Any]) -> int:
+        return raw.execute(
             "INSERT INTO batches (title, instructions, kind, options, settings, overlap,"
             " lease_seconds, reward, gold_rate, min_seconds, daily_cap, audience, priority,"
             " state, activate_at, source, created_by, created_at, state_changed_at)"
             " VALUES (:title, :instructions, :kind, :options, :settings, :overlap,"
             " :lease_seconds, :reward, :gold_rate, :min_seconds, :daily_cap, :audience,"
             " :priority, :state, :activate_at, :source, :created_by, :now, :now) RETURNING id",
-            {**fields, "created_by": created_by, "now": now},
+            {**values, "created_by": created_by, "now": now},
         ).fetchone()[0]
+
+    def job(raw: sqlite3.Connection) -> int:
+        batch_id = insert_batch(raw, fields)
+        if name is not None:
+            raw.execute("UPDATE batches SET name = ? WHERE id = ?", (name, batch_id))
+        if review_fields is not None:
+            review_id = insert_batch(raw, review_fields)
+            raw.execute(
+                "UPDATE batches SET review_batch_id = ? WHERE id = ?", (review_id, batch_id)
+            )
+            raw.execute(
+                "UPDATE batches SET reviews_batch_id = ? WHERE id = ?", (batch_id, review_id)
+            )
         overlap = fields["overlap"]
         raw.executemany(
             "INSERT INTO items (batch_id, external_id, payload, gold, is_gold, meta, overlap,"

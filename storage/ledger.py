@@ -34,16 +34,26 @@ class Entry:
 
 
 COLUMNS = (
-    "id, profile_id, amount, cause, answer_id, reverses_id, payout_ref, reason, created_by,"
-    " created_at"
+    "id, profile_id, amount_hi, amount_lo, cause, answer_id, reverses_id, payout_ref, reason,"
+    " created_by, created_at"
 )
+SPLIT = 10**12  # amounts are stored as hi * SPLIT + lo, so that their sums stay exact
+
+
+def split(units: int) -> tuple[int, int]:
+    hi, lo = divmod(units, SPLIT)
+    return hi, lo
+
+
+def join(hi: int | None, lo: int | None) -> int:
+    return (hi or 0) * SPLIT + (lo or 0)
 
 
 def _entry(row: sqlite3.Row) -> Entry:
     return Entry(
         row["id"],
         row["profile_id"],
-        row["amount"],
+        join(row["amount_hi"], row["amount_lo"]),
         Cause(row["cause"]),
         row["answer_id"],
         row["reverses_id"],
@@ -68,13 +78,15 @@ def append(
     created_by: int | None = None,
 ) -> int | None:
     """Add one row; returns its id, or None if an identical credit or reversal exists already."""
+    if amount == 0:
+        raise ValueError("a ledger row moves a non-zero amount")
     row = raw.execute(
-        "INSERT INTO ledger (profile_id, amount, cause, answer_id, reverses_id, payout_ref,"
-        " reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO ledger (profile_id, amount_hi, amount_lo, cause, answer_id, reverses_id,"
+        " payout_ref, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT DO NOTHING RETURNING id",
         (
             profile_id,
-            amount,
+            *split(amount),
             cause.value,
             answer_id,
             reverses_id,
@@ -96,6 +108,22 @@ def credit_for_answer(
     return None if row is None else _entry(row)
 
 
+def reversal_of(raw: sqlite3.Connection, entry_id: int) -> Entry | None:
+    row = raw.execute(f"SELECT {COLUMNS} FROM ledger WHERE reverses_id = ?", (entry_id,)).fetchone()
+    return None if row is None else _entry(row)
+
+
+def chain_tail(raw: sqlite3.Connection, entry_id: int) -> Entry:
+    """The newest row of a credit's chain of reversals (the credit itself if never reversed)."""
+    row = raw.execute(f"SELECT {COLUMNS} FROM ledger WHERE id = ?", (entry_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"no ledger row {entry_id}")
+    tail = _entry(row)
+    while (newer := reversal_of(raw, tail.id)) is not None:
+        tail = newer
+    return tail
+
+
 def reverse(raw: sqlite3.Connection, entry_id: int, reason: str, now: float) -> int | None:
     """Cancel a row with an opposite one (once); returns the new row's id or None."""
     original = raw.execute(f"SELECT {COLUMNS} FROM ledger WHERE id = ?", (entry_id,)).fetchone()
@@ -104,7 +132,7 @@ def reverse(raw: sqlite3.Connection, entry_id: int, reason: str, now: float) -> 
     return append(
         raw,
         profile_id=original["profile_id"],
-        amount=-original["amount"],
+        amount=-join(original["amount_hi"], original["amount_lo"]),
         cause=Cause.reversal,
         now=now,
         answer_id=original["answer_id"],
@@ -114,9 +142,10 @@ def reverse(raw: sqlite3.Connection, entry_id: int, reason: str, now: float) -> 
 
 
 def balance_of(raw: sqlite3.Connection, profile_id: int) -> int:
-    return raw.execute(
-        "SELECT coalesce(sum(amount), 0) FROM ledger WHERE profile_id = ?", (profile_id,)
-    ).fetchone()[0]
+    row = raw.execute(
+        "SELECT sum(amount_hi), sum(amount_lo) FROM ledger WHERE profile_id = ?", (profile_id,)
+    ).fetchone()
+    return join(row[0], row[1])
 
 
 async def balance(db: Database, profile_id: int) -> int:
@@ -153,23 +182,25 @@ async def grant(
 async def balances_at_least(db: Database, minimum: int) -> list[tuple[int, int]]:
     """(profile id, balance) for every profile whose balance is at least `minimum` (> 0)."""
     rows = await db.fetch_all(
-        "SELECT profile_id, sum(amount) AS balance FROM ledger GROUP BY profile_id"
-        " HAVING sum(amount) >= max(?, 1) ORDER BY profile_id",
-        (minimum,),
+        "SELECT profile_id, sum(amount_hi), sum(amount_lo) FROM ledger GROUP BY profile_id"
+        " ORDER BY profile_id"
     )
-    return [(row["profile_id"], row["balance"]) for row in rows]
+    balances = [(row[0], join(row[1], row[2])) for row in rows]
+    return [(pid, amount) for pid, amount in balances if amount >= max(minimum, 1)]
 
 
 async def earnings_board(db: Database, limit: int = 10) -> list[tuple[int, str, int]]:
-    """(profile id, display name, total earned) by credits from work, highest first."""
+    """(profile id, display name, earned) by net credits from work, highest first."""
     rows = await db.fetch_all(
-        "SELECT l.profile_id, p.display_name, sum(l.amount) AS earned FROM ledger l"
+        "SELECT l.profile_id, p.display_name, sum(l.amount_hi), sum(l.amount_lo) FROM ledger l"
         " JOIN profiles p ON p.id = l.profile_id"
         " WHERE l.cause IN ('answer', 'review', 'reversal', 'royalty', 'grant')"
-        " GROUP BY l.profile_id HAVING earned > 0 ORDER BY earned DESC, l.profile_id LIMIT ?",
-        (limit,),
+        " GROUP BY l.profile_id ORDER BY sum(l.amount_hi) DESC, l.profile_id LIMIT ?",
+        (limit * 4,),
     )
-    return [(row[0], row[1], row[2]) for row in rows]
+    board = [(row[0], row[1], join(row[2], row[3])) for row in rows]
+    board = [entry for entry in board if entry[2] > 0]
+    return sorted(board, key=lambda entry: (-entry[2], entry[0]))[:limit]
 
 
 def token_fact(raw: sqlite3.Connection, name: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,8 +12,31 @@ from enum import StrEnum
 from storage import batches as store
 from storage.batches import BatchRow, NewItem, Progress
 from storage.database import Database
-from tasks.batch_file import BatchDraft
+from tasks.batch_file import BatchDraft, BatchSettings
+from tasks.kinds import Kind
 from tasks.problems import InputError, problem
+from tasks.quality import REVIEW_LABELS
+from tasks.quality_settings import REVIEWED_KINDS
+
+
+def review_batch_fields(fields: dict[str, object], settings: BatchSettings) -> dict[str, object]:
+    """The review batch of a text or voice batch: two-choice reviews of each answer."""
+    q = settings.quality
+    return {
+        **fields,
+        "title": f"Review: {settings.title}"[:120],
+        "kind": Kind.choice.value,
+        "options": json.dumps({"labels": list(REVIEW_LABELS)}),
+        "settings": json.dumps({"reviews": settings.title, "review_overlap": q.review_overlap}),
+        "overlap": q.review_overlap,
+        "reward": str(q.review_reward),
+        "gold_rate": 0.0,
+        "min_seconds": 0.0,
+        "daily_cap": None,
+        "state": BatchState.active.value,
+        "activate_at": None,
+        "priority": fields["priority"],
+    }
 
 
 class BatchState(StrEnum):
@@ -82,9 +106,29 @@ class BatchService:
             "source": draft.source,
         }
         items = (NewItem(i.external_id, i.payload, i.gold, i.meta) for i in draft.items)
-        return await store.create_batch(
-            self.db, fields=fields, items=items, created_by=created_by, now=self.clock()
-        )
+        review = None
+        if settings.kind in REVIEWED_KINDS:
+            review = review_batch_fields(fields, settings)
+        try:
+            return await store.create_batch(
+                self.db,
+                fields=fields,
+                items=items,
+                created_by=created_by,
+                now=self.clock(),
+                name=settings.quality.name,
+                review_fields=review,
+            )
+        except sqlite3.IntegrityError as error:
+            if "batches.name" in str(error):
+                raise InputError(
+                    problem(
+                        "batch.name_taken",
+                        'a batch named "{name}" exists already: choose another',
+                        name=settings.quality.name,
+                    )
+                ) from None
+            raise
 
     async def get(self, batch_id: int) -> BatchRow:
         row = await store.get_batch(self.db, batch_id)

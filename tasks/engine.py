@@ -8,54 +8,24 @@ from __future__ import annotations
 
 import random
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from storage import assignment as store
-from storage.batches import BatchRow, get_batch
+from storage import quality as quality_store
+from storage.batches import get_batch
 from storage.database import Database
+from tasks.duplicates import DUPLICATE_TEXT, is_near_duplicate, normalise_text
+from tasks.eligibility import batch_filter
 from tasks.kinds import BadValue, Kind, clean_answer
+from tasks.model import Batch, Member
 from tasks.problems import InputError
+from tasks.quality import Verdict, judge, surplus
 
 Clock = Callable[[], float]
-
-
-@dataclass(frozen=True)
-class Member:
-    profile_id: int
-    platform: str
-
-
-@dataclass(frozen=True)
-class Batch:
-    id: int
-    title: str
-    instructions: str
-    kind: Kind
-    options: dict[str, Any]
-    overlap: int
-    lease_seconds: int
-    reward: Decimal
-    min_seconds: float
-    state: str
-
-    @classmethod
-    def from_row(cls, row: BatchRow) -> Batch:
-        return cls(
-            id=row.id,
-            title=row.title,
-            instructions=row.instructions,
-            kind=Kind(row.kind),
-            options=row.options,
-            overlap=row.overlap,
-            lease_seconds=row.lease_seconds,
-            reward=Decimal(row.reward),
-            min_seconds=row.min_seconds,
-            state=row.state,
-        )
 
 
 @dataclass(frozen=True)
@@ -84,6 +54,7 @@ class Receipt:
     answer_id: int | None = None
     batch_id: int | None = None
     item_id: int | None = None
+    verdict: Verdict | None = None  # None for a repeated submit of an answer already stored
 
     @property
     def stored(self) -> bool:
@@ -113,6 +84,7 @@ class TaskEngine:
         self.clock = clock
         self.rng = rng or random.Random()
         self._batches: dict[int, Batch] = {}
+        self._text_keys: dict[int, list[str]] = {}
 
     async def batch(self, batch_id: int) -> Batch:
         """A batch's definition (its options never change after import, so it is cached)."""
@@ -126,17 +98,21 @@ class TaskEngine:
 
     async def next_task(self, member: Member, batch_id: int | None = None) -> Assignment | None:
         """The member's current task, or a newly leased one, or None when nothing is open."""
-        lease = await store.claim_next(
-            self.db,
-            store.ClaimRequest(
-                profile_id=member.profile_id,
-                platform=member.platform,
-                now=self.clock(),
-                token=new_token(),
-                gold_draw=self.rng.random(),
-                batch_id=batch_id,
-            ),
+        now = self.clock()
+        request = store.ClaimRequest(
+            profile_id=member.profile_id,
+            platform=member.platform,
+            now=now,
+            token=new_token(),
+            gold_draw=self.rng.random(),
+            batch_id=batch_id,
         )
+
+        def job(raw: sqlite3.Connection) -> store.Lease | None:
+            may_serve = batch_filter(raw, member.profile_id, now)
+            return store.claim(raw, request, may_serve)
+
+        lease = await self.db.write(job)
         return None if lease is None else await self._assignment(lease)
 
     async def current_task(self, member: Member) -> Assignment | None:
@@ -168,21 +144,42 @@ class TaskEngine:
         return await self.batch(owner["batch_id"])
 
     async def submit(self, member: Member, token: str, value: Any) -> Receipt:
-        """Check and store an answer. Bad values raise `InputError` and store nothing."""
+        """Check, store and judge an answer, in one transaction.
+
+        Bad values (and copied texts) raise `InputError` and store nothing.
+        """
         batch = await self.lease_batch(member, token)
         try:
             cleaned = clean_answer(batch.kind, value, batch.options)
         except BadValue as error:
             raise InputError(error.problem) from None
-        outcome = await store.submit_answer(
-            self.db, token, member.profile_id, cleaned, self.clock()
-        )
+        text_key = None
+        if batch.kind is Kind.text:
+            text_key = normalise_text(cleaned)
+            await self._refuse_near_duplicate(batch, text_key)
+        now = self.clock()
+
+        def job(raw: sqlite3.Connection) -> tuple[store.SubmitOutcome, Verdict | None]:
+            if text_key is not None and quality_store.exact_duplicate(raw, batch.id, text_key):
+                raise InputError(DUPLICATE_TEXT)
+            outcome = store.submit(raw, token, member.profile_id, cleaned, now)
+            if outcome.status is not store.SubmitStatus.stored or outcome.answer_id is None:
+                return outcome, None
+            if text_key is not None:
+                quality_store.set_text_key(raw, outcome.answer_id, text_key)
+            if not outcome.counted:
+                return outcome, surplus(raw, outcome.answer_id, now)
+            return outcome, judge(raw, batch, outcome.answer_id, now)
+
+        outcome, verdict = await self.db.write(job)
         if outcome.status in (
             store.SubmitStatus.not_found,
             store.SubmitStatus.not_yours,
             store.SubmitStatus.skipped,
         ):
             raise LeaseGone(outcome.status)
+        if text_key is not None and verdict is not None:
+            self._text_keys.setdefault(batch.id, []).append(text_key)
         return Receipt(
             outcome.status,
             outcome.counted,
@@ -190,7 +187,17 @@ class TaskEngine:
             outcome.answer_id,
             outcome.batch_id,
             outcome.item_id,
+            verdict,
         )
+
+    async def _refuse_near_duplicate(self, batch: Batch, key: str) -> None:
+        known = self._text_keys.get(batch.id)
+        if known is None:
+            known = self._text_keys[batch.id] = await self.db.read(
+                lambda raw: quality_store.text_keys(raw, batch.id)
+            )
+        if is_near_duplicate(key, known, batch.quality.duplicate_similarity):
+            raise InputError(DUPLICATE_TEXT)
 
     async def skip(self, member: Member, token: str) -> None:
         status = await store.skip_lease(self.db, token, member.profile_id, self.clock())

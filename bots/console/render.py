@@ -15,6 +15,8 @@ def render(reply: Reply, first_number: int, outbox: Path) -> tuple[str, list[But
     lines += [INDENT + line for line in reply.text.splitlines()[1:]]
     if reply.image:
         lines.append(f"{INDENT}[image: {reply.image}]")
+    if reply.audio:
+        lines.append(f"{INDENT}[recording: {reply.audio}]")
     numbered: list[Button] = []
     for row in reply.buttons:
         cells = []

@@ -10,6 +10,7 @@ from bots.conversation.callbacks import Action, BadCallback
 from bots.conversation.context import Person, Services
 from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
 from bots.conversation.flows import labelling, member, moderation
+from bots.conversation.flows import wallet as wallet_flow
 from bots.conversation.i18n import Translator, pick_language
 from bots.conversation.replies import Reply
 from bots.conversation.throttle import Throttle
@@ -34,6 +35,7 @@ def _member_commands() -> dict[str, Flow]:
         "leaderboard": lambda s, p, a: member.top(s, p),
         "lang": lambda s, p, a: member.language(s, p, a),
         "notify": member.notify,
+        "wallet": wallet_flow.wallet,
     }
 
 
@@ -115,6 +117,8 @@ class Conversation:
             case Press(data=data):
                 return await self._press(p, data)
             case Text(text=text):
+                if (pasted := await wallet_flow.pasted_signature(s, p, text)) is not None:
+                    return pasted
                 return await labelling.typed_answer(s, p, text)
             case Voice(path=path, duration=duration):
                 return await labelling.voice_answer(s, p, path, duration)

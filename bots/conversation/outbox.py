@@ -29,8 +29,12 @@ async def pending(services: Services, platform: str, limit: int = 50) -> list[Ou
             continue
         account = accounts[0]
         t = Translator(pick_language(profile.language, account.platform_language))
+        params = dict(note.params)
+        for name, value in note.params.items():
+            if name.endswith("_key") and isinstance(value, str):  # a message key to translate
+                params[name.removesuffix("_key")] = t(value)
         try:
-            text = t(note.key, **note.params)
+            text = t(note.key, **params)
         except KeyError:
             text = t("notification.generic")
         owed.append(Outgoing(note.id, account.external_id, text))

@@ -9,6 +9,7 @@ from bots.conversation.i18n import Translator
 from bots.conversation.replies import Button, Expect, Reply
 from tasks.engine import Assignment
 from tasks.kinds import COMPARE_CHOICES, Kind
+from tasks.quality import REVIEW_LABELS
 
 ROW = 3  # buttons per row: fits phones on Telegram and Discord's limit of 5
 
@@ -22,8 +23,27 @@ def skip_row(t: Translator, token: str) -> tuple[Button, ...]:
     return (Button(t("button.skip"), encode(Action.skip, token)),)
 
 
+def review_text(t: Translator, task: Assignment) -> str:
+    payload = task.payload
+    original = payload.get("task", {})
+    parts = [t("review.header", title=task.batch.title)]
+    if task.first_in_batch:
+        parts.append(t("review.instructions"))
+    if "brief" in original:
+        parts.append(t("task.brief", brief=original["brief"]))
+    if "sentence" in original:
+        parts.append(t("task.sentence", sentence=original["sentence"]))
+    if "text" in payload:
+        parts.append(t("review.answer", text=payload["text"]))
+    else:
+        parts.append(t("review.listen"))
+    return "\n\n".join(parts)
+
+
 def task_text(t: Translator, task: Assignment) -> str:
     batch, payload = task.batch, task.payload
+    if batch.is_review:
+        return review_text(t, task)
     parts = [t("task.header", title=batch.title)]
     if task.first_in_batch:
         parts.append(t("task.instructions", instructions=batch.instructions))
@@ -82,6 +102,10 @@ def multi_buttons(t: Translator, task: Assignment, chosen: int) -> tuple[tuple[B
 
 def answer_buttons(t: Translator, task: Assignment) -> tuple[tuple[Button, ...], ...]:
     kind, options, token = task.batch.kind, task.batch.options, task.token
+    if kind is Kind.choice and task.batch.is_review:
+        labels = [t(f"review.{label}") for label in options["labels"]]
+        answers = [Button(label, encode(Action.answer, token, i)) for i, label in enumerate(labels)]
+        return (*rows(answers, 1), skip_row(t, token))
     if kind is Kind.choice:
         labels = options["labels"]
     elif kind is Kind.rating:
@@ -101,15 +125,23 @@ EXPECTS = {Kind.text: Expect.text, Kind.voice: Expect.voice}
 
 
 def render_task(t: Translator, task: Assignment) -> Reply:
+    voice = task.payload.get("voice") if task.batch.is_review else None
     return Reply(
         text=task_text(t, task),
         buttons=answer_buttons(t, task),
         expects=EXPECTS.get(task.batch.kind, Expect.nothing),
         image=task.payload.get("image"),
+        audio=voice["file"] if isinstance(voice, dict) else None,
     )
 
 
-def answer_label(t: Translator, task_kind: Kind, options: dict[str, object], value: object) -> str:
+def answer_label(
+    t: Translator,
+    task_kind: Kind,
+    options: dict[str, object],
+    value: object,
+    reviewing: bool = False,
+) -> str:
     """How a stored answer reads back to the member."""
     if task_kind is Kind.compare:
         return t(f"compare.{value}")
@@ -119,4 +151,6 @@ def answer_label(t: Translator, task_kind: Kind, options: dict[str, object], val
         return t("answer.voice")
     if task_kind is Kind.text:
         return t("answer.text")
+    if task_kind is Kind.choice and value in REVIEW_LABELS and reviewing:
+        return t(f"review.{value}")
     return str(value)

@@ -34,6 +34,7 @@ class Reply:
     expects: Expect = Expect.nothing
     files: tuple[OutFile, ...] = ()
     image: str | None = None  # an https URL or a local file path to show with the text
+    audio: str | None = None  # a local recording to play with the text (voice reviews)
     edit: bool = False  # replace the message whose button was pressed, instead of a new one
 
     @property

@@ -1,10 +1,14 @@
 -- The points ledger: append-only credits and debits in the token's smallest unit.
 -- A balance is a sum. A correction is a new row; no row is ever updated or deleted.
+-- An amount is stored as amount_hi * 10^12 + amount_lo (0 <= amount_lo < 10^12): an 18-decimal
+-- token's smallest unit outgrows SQLite's 64-bit integers after about 9.2 tokens, but these
+-- two columns sum exactly over any realistic ledger; storage/ledger.py joins them in Python.
 
 CREATE TABLE ledger (
     id INTEGER PRIMARY KEY,
     profile_id INTEGER NOT NULL REFERENCES profiles(id),
-    amount INTEGER NOT NULL CHECK (amount <> 0),  -- credit > 0, debit < 0
+    amount_hi INTEGER NOT NULL,                   -- credit > 0, debit < 0 (see above)
+    amount_lo INTEGER NOT NULL CHECK (amount_lo >= 0 AND amount_lo < 1000000000000),
     cause TEXT NOT NULL CHECK (cause IN (
         'answer', 'review', 'reversal', 'payout', 'payout_refund', 'royalty', 'grant')),
     answer_id INTEGER REFERENCES answers(id),     -- answer and review credits
@@ -13,6 +17,7 @@ CREATE TABLE ledger (
     reason TEXT,                                  -- why, in words (required for grants)
     created_by INTEGER REFERENCES profiles(id),   -- who wrote it by hand (grants)
     created_at REAL NOT NULL,
+    CHECK (amount_hi <> 0 OR amount_lo <> 0),
     CHECK (cause <> 'grant' OR (reason IS NOT NULL AND length(reason) > 0)),
     CHECK (cause NOT IN ('answer', 'review') OR answer_id IS NOT NULL),
     CHECK (cause NOT IN ('reversal', 'payout_refund') OR reverses_id IS NOT NULL)

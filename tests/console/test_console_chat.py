@@ -66,7 +66,13 @@ def test_a_moderator_imports_a_bad_then_a_good_file_and_activates_it(tmp_path: P
 
 
 def test_a_member_onboards_and_answers_ten_in_a_row(tmp_path: Path) -> None:
-    chat(tmp_path, [f"/upload {EXAMPLES / 'sentiment.jsonl'}", "/activate 1"], "--moderator")
+    labels = write_batch(
+        tmp_path / "labels.jsonl",
+        {"kind": "choice", "title": "Sentiment", "instructions": "How does it feel?",
+         "labels": ["positive", "negative"], "overlap": 1},
+        [{"id": f"r{n}", "text": f"review {n}"} for n in range(12)],
+    )
+    chat(tmp_path, [f"/upload {labels}", "/activate 1"], "--moderator")
 
     # 1 = "I agree"; then the first label of each task, ten times.
     out = chat(tmp_path, ["/start", "1", *["1"] * 10, "/me"], "--as", "ada")
@@ -101,9 +107,10 @@ def test_skip_text_and_voice_answers(tmp_path: Path) -> None:
         },
         [{"id": "v1", "sentence": "The quick brown fox."}],
     )
+    # Each text or voice batch brings its review batch along: ours are batches 1 and 3.
     chat(
         tmp_path,
-        [f"/upload {text_batch}", f"/upload {voice_batch}", "/activate 1", "/activate 2"],
+        [f"/upload {text_batch}", f"/upload {voice_batch}", "/activate 1", "/activate 3"],
         "--moderator",
     )
     recording = write_wav(tmp_path / "fox.wav", 2.0)

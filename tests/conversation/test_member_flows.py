@@ -95,7 +95,9 @@ async def test_a_text_task_takes_the_next_typed_message(db: Database, make_user)
     assert ada.text == "your text has 3 characters; write at least 5"
 
     await ada.send("Write a haiku about autumn rain in Kyoto.")
-    assert ada.replies[0].text == "✅ Saved: your text"
+    assert ada.replies[0].text == (
+        "✅ Saved: your text. Other members will review it; you will hear the outcome."
+    )
     assert await db.fetch_value("SELECT value FROM answers") == (
         '"Write a haiku about autumn rain in Kyoto."'
     )
@@ -111,7 +113,9 @@ async def test_a_voice_task_takes_a_recording(db: Database, make_user, tmp_path:
     assert ada.text == "your recording lasts 0.3 s; it must last 1 to 20 s"
     await ada.voice(str(tmp_path / "good.ogg"), 2.5)
 
-    assert ada.replies[0].text == "✅ Saved: your recording"
+    assert ada.replies[0].text == (
+        "✅ Saved: your recording. Other members will review it; you will hear the outcome."
+    )
     value = await db.fetch_value("SELECT value FROM answers")
     assert "good.ogg" in value and "2.5" in value
 

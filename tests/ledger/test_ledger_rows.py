@@ -26,7 +26,7 @@ async def test_the_database_refuses_to_update_or_delete_a_row(db: Database) -> N
     await grant(db, ada, 500, "welcome bonus", None, 1.0)
 
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        await db.execute("UPDATE ledger SET amount = 5000")
+        await db.execute("UPDATE ledger SET amount_lo = 5000")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         await db.execute("DELETE FROM ledger")
     assert await balance(db, ada) == 500
@@ -54,8 +54,11 @@ async def test_balances_at_least_a_minimum(db: Database) -> None:
     ada, bob = await profile(db, "ada"), await profile(db, "bob")
     await grant(db, ada, 900, "work", None, 1.0)
     await grant(db, bob, 100, "work", None, 1.0)
-    await db.write(lambda raw: append(raw, profile_id=bob, amount=-100, cause=Cause.payout,
-                                      now=2.0, payout_ref="p1"))
+    await db.write(
+        lambda raw: append(
+            raw, profile_id=bob, amount=-100, cause=Cause.payout, now=2.0, payout_ref="p1"
+        )
+    )
 
     assert await balances_at_least(db, 500) == [(ada, 900)]
     assert await balances_at_least(db, 0) == [(ada, 900)]
@@ -78,3 +81,23 @@ def test_amounts_convert_exactly_and_round_down() -> None:
     assert to_units(Decimal("1.239"), 2) == 123
     assert format_amount(50_000_000_000_000_000, 18) == "0.05"
     assert format_amount(3 * 10**18, 18) == "3"
+
+
+async def test_balances_stay_exact_far_beyond_64_bit_integers(db: Database) -> None:
+    ada = await profile(db, "ada")
+    one_token = 10**18
+    for _ in range(50):
+        await grant(db, ada, 3 * one_token + 7, "work", None, 1.0)
+    await db.write(
+        lambda raw: append(
+            raw,
+            profile_id=ada,
+            amount=-(40 * one_token + 1),
+            cause=Cause.payout,
+            now=2.0,
+            payout_ref="p1",
+        )
+    )
+
+    assert await balance(db, ada) == 150 * one_token + 350 - 40 * one_token - 1
+    assert await balances_at_least(db, 100 * one_token) == [(ada, 110 * one_token + 349)]

@@ -9,6 +9,7 @@ from bots.conversation.rendering import answer_label, multi_buttons, render_task
 from bots.conversation.replies import Button, Reply
 from tasks.engine import Assignment, LeaseGone, Receipt
 from tasks.kinds import COMPARE_CHOICES, Kind, VoiceAnswer
+from tasks.model import Batch
 
 
 def consent_needed(p: Person, batch_ref: str = "") -> list[Reply]:
@@ -26,12 +27,34 @@ async def next_task(s: Services, p: Person, batch_id: int | None = None) -> list
     return [render_task(p.t, task)]
 
 
-def receipt_text(p: Person, receipt: Receipt, shown: str) -> str:
-    if receipt.status == "duplicate":
+def receipt_text(p: Person, receipt: Receipt, shown: str, batch: Batch) -> str:
+    verdict = receipt.verdict
+    if verdict is None:
         return p.t("answer.already_saved")
-    if receipt.surplus:
+    if verdict.reason == "quality.surplus":
         return p.t("answer.surplus", answer=shown)
-    return p.t("answer.saved", answer=shown)
+    if verdict.reason == "quality.too_fast":
+        return p.t("answer.too_fast", answer=shown, seconds=f"{batch.min_seconds:g}")
+    if verdict.removed:
+        return p.t("answer.removed", batch=batch.title)
+    lines = [p.t("answer.pending" if verdict.status == "pending" else "answer.saved", answer=shown)]
+    if verdict.gold_answer is not None:
+        right = answer_label(p.t, batch.kind, batch.options, verdict.gold_answer)
+        lines.append(p.t("answer.training", answer=right))
+    if verdict.exam_score is not None:
+        right, total = verdict.exam_score
+        if verdict.exam_passed:
+            lines.append(p.t("exam.passed", right=right, total=total))
+        else:
+            lines.append(
+                p.t(
+                    "exam.failed",
+                    right=right,
+                    total=total,
+                    hours=f"{batch.quality.exam_retry_hours:g}",
+                )
+            )
+    return "\n".join(lines)
 
 
 async def _answer(
@@ -39,8 +62,8 @@ async def _answer(
 ) -> list[Reply]:
     batch = await s.engine.lease_batch(p.member, token)
     receipt = await s.engine.submit(p.member, token, value)
-    shown = answer_label(p.t, batch.kind, batch.options, value)
-    done = Reply(receipt_text(p, receipt, shown), edit=from_button)
+    shown = answer_label(p.t, batch.kind, batch.options, value, batch.is_review)
+    done = Reply(receipt_text(p, receipt, shown, batch), edit=from_button)
     return [done, *await next_task(s, p)]
 
 

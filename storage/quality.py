@@ -1,0 +1,289 @@
+"""SQL for quality control: answer decisions, gold scores, bans, reviews, exams, appeals."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AnswerFacts:
+    id: int
+    item_id: int
+    batch_id: int
+    profile_id: int
+    value: Any
+    counted: bool
+    status: str
+    reason: str | None
+    decided_by: int | None
+    seconds: float
+    is_gold: bool
+    gold: Any
+    review_of: int | None
+
+
+def answer_facts(raw: sqlite3.Connection, answer_id: int) -> AnswerFacts | None:
+    row = raw.execute(
+        "SELECT a.id, a.item_id, a.batch_id, a.profile_id, a.value, a.counted, a.status,"
+        " a.reason, a.decided_by, a.seconds, i.is_gold, i.gold, i.review_of"
+        " FROM answers a JOIN items i ON i.id = a.item_id WHERE a.id = ?",
+        (answer_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return AnswerFacts(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        json.loads(row[4]),
+        bool(row[5]),
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        bool(row[10]),
+        None if row[11] is None else json.loads(row[11]),
+        row[12],
+    )
+
+
+def decide(
+    raw: sqlite3.Connection,
+    answer_id: int,
+    status: str,
+    *,
+    now: float,
+    reason: str | None = None,
+    decided_by: int | None = None,
+    counted: bool | None = None,
+) -> None:
+    """Set an answer's status (and whether it counts toward its item's overlap)."""
+    raw.execute(
+        "UPDATE answers SET status = ?, reason = ?, decided_by = ?, decided_at = ?,"
+        " counted = coalesce(?, counted) WHERE id = ?",
+        (status, reason, decided_by, now, None if counted is None else int(counted), answer_id),
+    )
+
+
+def item_has_room(raw: sqlite3.Connection, item_id: int) -> bool:
+    row = raw.execute("SELECT free_slots FROM items WHERE id = ?", (item_id,)).fetchone()
+    return row is not None and row[0] > 0
+
+
+def set_text_key(raw: sqlite3.Connection, answer_id: int, key: str) -> None:
+    raw.execute("UPDATE answers SET text_key = ? WHERE id = ?", (key, answer_id))
+
+
+def exact_duplicate(raw: sqlite3.Connection, batch_id: int, key: str) -> bool:
+    return (
+        raw.execute(
+            "SELECT EXISTS (SELECT 1 FROM answers WHERE batch_id = ? AND text_key = ?"
+            " AND status <> 'rejected')",
+            (batch_id, key),
+        ).fetchone()[0]
+        == 1
+    )
+
+
+def text_keys(raw: sqlite3.Connection, batch_id: int) -> list[str]:
+    rows = raw.execute(
+        "SELECT text_key FROM answers WHERE batch_id = ? AND text_key IS NOT NULL"
+        " AND status <> 'rejected' ORDER BY id",
+        (batch_id,),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def gold_score(
+    raw: sqlite3.Connection, profile_id: int, batch_id: int | None = None
+) -> tuple[int, int]:
+    """(gold answers, correct ones) of a member, in one batch or overall."""
+    where = "a.profile_id = ? AND i.is_gold" + (" AND a.batch_id = ?" if batch_id else "")
+    params: tuple[int, ...] = (profile_id, batch_id) if batch_id else (profile_id,)
+    row = raw.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE a.value = i.gold)"
+        f" FROM answers a JOIN items i ON i.id = a.item_id WHERE {where}",
+        params,
+    ).fetchone()
+    return row[0], row[1]
+
+
+def ban(raw: sqlite3.Connection, batch_id: int, profile_id: int, reason: str, now: float) -> bool:
+    row = raw.execute(
+        "INSERT INTO batch_bans (batch_id, profile_id, reason, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING RETURNING batch_id",
+        (batch_id, profile_id, reason, now),
+    ).fetchone()
+    return row is not None
+
+
+def is_banned(raw: sqlite3.Connection, batch_id: int, profile_id: int) -> bool:
+    return (
+        raw.execute(
+            "SELECT EXISTS (SELECT 1 FROM batch_bans WHERE batch_id = ? AND profile_id = ?)",
+            (batch_id, profile_id),
+        ).fetchone()[0]
+        == 1
+    )
+
+
+def live_answers_in_batch(raw: sqlite3.Connection, profile_id: int, batch_id: int) -> list[int]:
+    """Ids of a member's answers in a batch that are not rejected yet."""
+    rows = raw.execute(
+        "SELECT id FROM answers WHERE profile_id = ? AND batch_id = ? AND status <> 'rejected'",
+        (profile_id, batch_id),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def counted_values(raw: sqlite3.Connection, item_id: int) -> list[str]:
+    rows = raw.execute(
+        "SELECT value FROM answers WHERE item_id = ? AND counted = 1", (item_id,)
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def item_overlap(raw: sqlite3.Connection, item_id: int) -> tuple[int, int]:
+    """(overlap, counted answers) of an item."""
+    row = raw.execute("SELECT overlap, answers FROM items WHERE id = ?", (item_id,)).fetchone()
+    return row[0], row[1]
+
+
+def set_item_overlap(raw: sqlite3.Connection, item_id: int, overlap: int) -> None:
+    raw.execute("UPDATE items SET overlap = ? WHERE id = ?", (overlap, item_id))
+
+
+def add_review_item(
+    raw: sqlite3.Connection,
+    review_batch_id: int,
+    answer_id: int,
+    author_id: int,
+    payload: dict[str, Any],
+    overlap: int,
+) -> int:
+    row = raw.execute(
+        "INSERT INTO items (batch_id, external_id, payload, overlap, free_slots, review_of,"
+        " author_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        (
+            review_batch_id,
+            f"answer-{answer_id}",
+            json.dumps(payload, ensure_ascii=False),
+            overlap,
+            overlap,
+            answer_id,
+            author_id,
+        ),
+    ).fetchone()
+    return row[0] if row else 0
+
+
+def review_verdicts(raw: sqlite3.Connection, review_item_id: int) -> list[str]:
+    rows = raw.execute(
+        "SELECT value FROM answers WHERE item_id = ? AND status <> 'rejected' ORDER BY id",
+        (review_item_id,),
+    ).fetchall()
+    return [json.loads(row[0]) for row in rows]
+
+
+def batch_links(raw: sqlite3.Connection, batch_id: int) -> tuple[int | None, int | None]:
+    """(its review batch, the batch it reviews)."""
+    row = raw.execute(
+        "SELECT review_batch_id, reviews_batch_id FROM batches WHERE id = ?", (batch_id,)
+    ).fetchone()
+    return row[0], row[1]
+
+
+def link_review_batch(raw: sqlite3.Connection, batch_id: int, review_batch_id: int) -> None:
+    raw.execute("UPDATE batches SET review_batch_id = ? WHERE id = ?", (review_batch_id, batch_id))
+    raw.execute("UPDATE batches SET reviews_batch_id = ? WHERE id = ?", (batch_id, review_batch_id))
+
+
+def set_batch_name(raw: sqlite3.Connection, batch_id: int, name: str) -> None:
+    raw.execute("UPDATE batches SET name = ? WHERE id = ?", (name, batch_id))
+
+
+def batch_id_by_name(raw: sqlite3.Connection, name: str) -> int | None:
+    row = raw.execute("SELECT id FROM batches WHERE name = ?", (name,)).fetchone()
+    return None if row is None else row[0]
+
+
+# Exams
+
+
+def answers_since(
+    raw: sqlite3.Connection, profile_id: int, batch_id: int, since: float
+) -> list[tuple[Any, Any]]:
+    """(value, gold) of a member's answers in a batch after `since`."""
+    rows = raw.execute(
+        "SELECT a.value, i.gold FROM answers a JOIN items i ON i.id = a.item_id"
+        " WHERE a.profile_id = ? AND a.batch_id = ? AND a.created_at > ? ORDER BY a.id",
+        (profile_id, batch_id, since),
+    ).fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+def last_attempt(raw: sqlite3.Connection, profile_id: int, batch_id: int) -> sqlite3.Row | None:
+    return raw.execute(
+        "SELECT correct, total, passed, finished_at FROM exam_attempts"
+        " WHERE profile_id = ? AND batch_id = ? ORDER BY id DESC LIMIT 1",
+        (profile_id, batch_id),
+    ).fetchone()
+
+
+def record_attempt(
+    raw: sqlite3.Connection,
+    profile_id: int,
+    batch_id: int,
+    correct: int,
+    total: int,
+    passed: bool,
+    now: float,
+) -> None:
+    raw.execute(
+        "INSERT INTO exam_attempts (batch_id, profile_id, correct, total, passed, finished_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (batch_id, profile_id, correct, total, int(passed), now),
+    )
+
+
+def passed_exam(raw: sqlite3.Connection, profile_id: int, batch_id: int) -> bool:
+    return (
+        raw.execute(
+            "SELECT EXISTS (SELECT 1 FROM exam_attempts WHERE profile_id = ? AND batch_id = ?"
+            " AND passed = 1)",
+            (profile_id, batch_id),
+        ).fetchone()[0]
+        == 1
+    )
+
+
+# Levels
+
+
+def work_record(raw: sqlite3.Connection, profile_id: int) -> tuple[int, int, int, int]:
+    """(accepted answers, rejected answers, gold answers, correct gold answers) overall."""
+    row = raw.execute(
+        "SELECT count(*) FILTER (WHERE a.status = 'accepted'),"
+        " count(*) FILTER (WHERE a.status = 'rejected'),"
+        " count(*) FILTER (WHERE i.is_gold),"
+        " count(*) FILTER (WHERE i.is_gold AND a.value = i.gold)"
+        " FROM answers a JOIN items i ON i.id = a.item_id WHERE a.profile_id = ?",
+        (profile_id,),
+    ).fetchone()
+    return row[0], row[1], row[2], row[3]
+
+
+def item_payload(raw: sqlite3.Connection, item_id: int) -> dict[str, Any]:
+    return json.loads(
+        raw.execute("SELECT payload FROM items WHERE id = ?", (item_id,)).fetchone()[0]
+    )
+
+
+def batch_title_and_reward(raw: sqlite3.Connection, batch_id: int) -> tuple[str, Decimal]:
+    row = raw.execute("SELECT title, reward FROM batches WHERE id = ?", (batch_id,)).fetchone()
+    return row[0], Decimal(row[1])
