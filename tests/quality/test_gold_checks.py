@@ -7,13 +7,13 @@ from decimal import Decimal
 
 from storage.database import Database
 from storage.ledger import balance
-from tests.clock import ManualClock
-from tests.tasks.builders import active_batch, draft, member
 from tasks.batches import BatchService
 from tasks.engine import TaskEngine
 from tasks.kinds import Kind
 from tasks.quality import wilson_lower_bound
 from tasks.quality_settings import QualitySettings
+from tests.clock import ManualClock
+from tests.tasks.builders import active_batch, draft, member
 
 CHECKED = QualitySettings(min_gold_answers=6, accuracy_threshold=0.5)
 
@@ -30,8 +30,15 @@ async def test_a_careless_member_is_removed_and_their_answers_reversed(db: Datab
     clock = ManualClock()
     gold = {n: "yes" for n in range(0, 40, 2)}  # every other item is a check item
     await BatchService(db, clock=clock).import_draft(
-        draft(Kind.choice, 40, gold=gold, overlap=1, reward=Decimal("1"), gold_rate=0.5,
-              quality=CHECKED),
+        draft(
+            Kind.choice,
+            40,
+            gold=gold,
+            overlap=1,
+            reward=Decimal("1"),
+            gold_rate=0.5,
+            quality=CHECKED,
+        ),
         activate=True,
     )
     engine = TaskEngine(db, clock=clock, rng=random.Random(2))
@@ -39,19 +46,24 @@ async def test_a_careless_member_is_removed_and_their_answers_reversed(db: Datab
     coin = random.Random(9)
 
     await answer_everything(engine, careful, lambda task: "yes", clock)
-    receipts = await answer_everything(engine, careless, lambda t: coin.choice(["no", "no", "yes"]), clock)
+    receipts = await answer_everything(
+        engine, careless, lambda t: coin.choice(["no", "no", "yes"]), clock
+    )
 
     assert any(r.verdict and r.verdict.removed for r in receipts), "gold checks removed them"
     assert receipts[-1].verdict is not None and receipts[-1].verdict.removed
     assert await engine.next_task(careless) is None, "a removed member gets no more tasks here"
     rejected = await db.fetch_value(
         "SELECT count(*) FROM answers WHERE profile_id = ? AND status = 'rejected'"
-        " AND reason = 'quality.removed'", (careless.profile_id,))
+        " AND reason = 'quality.removed'",
+        (careless.profile_id,),
+    )
     assert rejected == len(receipts)
     assert await balance(db, careless.profile_id) == 0, "every credit was reversed"
     assert await balance(db, careful.profile_id) > 0
     notice = await db.fetch_value(
-        "SELECT key FROM notifications WHERE profile_id = ?", (careless.profile_id,))
+        "SELECT key FROM notifications WHERE profile_id = ?", (careless.profile_id,)
+    )
     assert notice == "quality.removed_notice"
 
 
@@ -63,8 +75,7 @@ def test_the_wilson_bound_is_cautious_with_few_answers() -> None:
 
 async def test_answers_faster_than_the_minimum_do_not_count(db: Database) -> None:
     clock = ManualClock()
-    await active_batch(db, Kind.choice, items=2, overlap=1, min_seconds=3.0,
-                       reward=Decimal("1"))
+    await active_batch(db, Kind.choice, items=2, overlap=1, min_seconds=3.0, reward=Decimal("1"))
     engine = TaskEngine(db, clock=clock)
     ada = await member(db, "ada")
 
@@ -86,8 +97,9 @@ async def test_answers_faster_than_the_minimum_do_not_count(db: Database) -> Non
 
 async def test_training_mode_shows_the_right_answer_after_a_miss(db: Database) -> None:
     clock = ManualClock()
-    await active_batch(db, Kind.choice, items=1, overlap=1, gold={0: "no"},
-                       quality=QualitySettings(training=True))
+    await active_batch(
+        db, Kind.choice, items=1, overlap=1, gold={0: "no"}, quality=QualitySettings(training=True)
+    )
     engine = TaskEngine(db, clock=clock)
     ada = await member(db, "ada")
     task = await engine.next_task(ada)
@@ -101,11 +113,17 @@ async def test_training_mode_shows_the_right_answer_after_a_miss(db: Database) -
 
 async def test_disagreeing_answers_ask_for_more_up_to_the_maximum(db: Database) -> None:
     clock = ManualClock()
-    await active_batch(db, Kind.choice, items=2, overlap=2,
-                       quality=QualitySettings(max_overlap=4, agreement=0.75))
+    await active_batch(
+        db, Kind.choice, items=2, overlap=2, quality=QualitySettings(max_overlap=4, agreement=0.75)
+    )
     engine = TaskEngine(db, clock=clock)
-    answers = {"a": ("yes", "yes"), "b": ("yes", "no"), "c": ("no", "no"), "d": ("yes", "yes"),
-               "e": ("no", "no")}
+    answers = {
+        "a": ("yes", "yes"),
+        "b": ("yes", "no"),
+        "c": ("no", "no"),
+        "d": ("yes", "yes"),
+        "e": ("no", "no"),
+    }
     for name, (first, second) in answers.items():
         who = await member(db, name)
         for value in (first, second):
