@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bots.conversation.context import Services
 from bots.conversation.core import Conversation
@@ -17,6 +18,9 @@ from storage.database import Database
 from tasks.batch_file import ImportFailed, read_batch_file
 from tasks.batches import BatchService
 from tasks.engine import TaskEngine
+
+if TYPE_CHECKING:
+    from wallet.linking import WalletLinker
 
 logger = logging.getLogger("microtasks.wiring")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -33,7 +37,22 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         await db.close()
 
 
-def build_services(settings: Settings, db: Database) -> Services:
+def build_wallet_linker(settings: Settings, db: Database, w3: Any = None) -> WalletLinker:
+    """Wallet linking by signature; `w3` (an AsyncWeb3) also lets contract wallets link."""
+    from wallet.linking import WalletLinker
+    from wallet.siwe_message import SiweRules
+
+    rules = SiweRules(
+        domain=settings.siwe_domain,
+        uri=settings.siwe_uri,
+        chain_id=settings.chain_id,
+        ttl_seconds=settings.siwe_ttl_seconds,
+        community=settings.community_name,
+    )
+    return WalletLinker(db, rules, w3=w3, explorer_url=settings.explorer_url)
+
+
+def build_services(settings: Settings, db: Database, w3: Any = None) -> Services:
     clock = time.time
     return Services(
         db=db,
@@ -43,6 +62,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         data_dir=settings.data_dir,
         batch_limits=settings.batch_limits,
         moderator_ids=frozenset(settings.moderators),
+        wallet=build_wallet_linker(settings, db, w3),
     )
 
 

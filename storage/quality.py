@@ -287,3 +287,115 @@ def item_payload(raw: sqlite3.Connection, item_id: int) -> dict[str, Any]:
 def batch_title_and_reward(raw: sqlite3.Connection, batch_id: int) -> tuple[str, Decimal]:
     row = raw.execute("SELECT title, reward FROM batches WHERE id = ?", (batch_id,)).fetchone()
     return row[0], Decimal(row[1])
+
+
+# Moderators' queue and appeals
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    answer_id: int
+    batch_title: str
+    kind: str
+    profile_id: int
+    value: Any
+    status: str
+    reason: str | None
+    appeal: str | None  # the member's appeal message, when one is open
+
+
+def review_queue(raw: sqlite3.Connection, limit: int) -> list[QueueEntry]:
+    """Text and voice answers waiting for review, then rejected answers with open appeals."""
+    rows = raw.execute(
+        "SELECT a.id, b.title, b.kind, a.profile_id, a.value, a.status, a.reason, p.message"
+        " FROM answers a JOIN batches b ON b.id = a.batch_id"
+        " LEFT JOIN appeals p ON p.answer_id = a.id AND p.decided_at IS NULL"
+        " WHERE (a.status = 'pending' AND b.kind IN ('text', 'voice') AND a.counted = 1)"
+        "    OR p.answer_id IS NOT NULL"
+        " ORDER BY p.answer_id IS NULL, a.id LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [QueueEntry(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7]) for r in rows]
+
+
+def add_appeal(
+    raw: sqlite3.Connection, answer_id: int, profile_id: int, message: str, now: float
+) -> bool:
+    row = raw.execute(
+        "INSERT INTO appeals (answer_id, profile_id, message, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING RETURNING answer_id",
+        (answer_id, profile_id, message, now),
+    ).fetchone()
+    return row is not None
+
+
+def open_appeal(raw: sqlite3.Connection, answer_id: int) -> sqlite3.Row | None:
+    return raw.execute(
+        "SELECT answer_id, profile_id, message FROM appeals"
+        " WHERE answer_id = ? AND decided_at IS NULL",
+        (answer_id,),
+    ).fetchone()
+
+
+def close_appeal(
+    raw: sqlite3.Connection, answer_id: int, moderator_id: int, outcome: str, now: float
+) -> None:
+    raw.execute(
+        "UPDATE appeals SET decided_by = ?, decided_at = ?, outcome = ? WHERE answer_id = ?",
+        (moderator_id, now, outcome, answer_id),
+    )
+
+
+# A member's history
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    answer_id: int
+    batch_title: str
+    kind: str
+    value: Any
+    status: str
+    reason: str | None
+    created_at: float
+    ledger: list[tuple[str, int, str | None]]  # (cause, amount, payout reference)
+
+
+def history(raw: sqlite3.Connection, profile_id: int, limit: int) -> list[HistoryRow]:
+    rows = raw.execute(
+        "SELECT a.id, b.title, b.kind, a.value, a.status, a.reason, a.created_at"
+        " FROM answers a JOIN batches b ON b.id = a.batch_id WHERE a.profile_id = ?"
+        " ORDER BY a.id DESC LIMIT ?",
+        (profile_id, limit),
+    ).fetchall()
+    out = []
+    for r in rows:
+        entries = raw.execute(
+            "SELECT cause, amount_hi, amount_lo, payout_ref FROM ledger WHERE answer_id = ?"
+            " ORDER BY id",
+            (r[0],),
+        ).fetchall()
+        ledger_rows = [(e[0], e[1] * 10**12 + e[2], e[3]) for e in entries]
+        out.append(HistoryRow(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], ledger_rows))
+    return out
+
+
+def active_days(raw: sqlite3.Connection, profile_id: int, since: float) -> list[int]:
+    """Days (unix day numbers, UTC) on which the member had work accepted, newest first."""
+    rows = raw.execute(
+        "SELECT DISTINCT CAST(created_at / 86400 AS INTEGER) AS day FROM answers"
+        " WHERE profile_id = ? AND status = 'accepted' AND created_at >= ? ORDER BY day DESC",
+        (profile_id, since),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def answer_counts(raw: sqlite3.Connection, profile_id: int) -> tuple[int, int, int]:
+    """(accepted, pending, rejected) answers of a member."""
+    row = raw.execute(
+        "SELECT count(*) FILTER (WHERE status = 'accepted'),"
+        " count(*) FILTER (WHERE status = 'pending'),"
+        " count(*) FILTER (WHERE status = 'rejected') FROM answers WHERE profile_id = ?",
+        (profile_id,),
+    ).fetchone()
+    return row[0], row[1], row[2]

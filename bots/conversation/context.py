@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bots.conversation.events import Sender
 from bots.conversation.i18n import Translator
@@ -13,6 +14,9 @@ from storage.identity import Account, Profile
 from tasks.batch_file import Limits
 from tasks.batches import BatchService
 from tasks.engine import Member, TaskEngine
+
+if TYPE_CHECKING:
+    from wallet.linking import WalletLinker
 
 
 @dataclass
@@ -24,6 +28,7 @@ class Services:
     data_dir: Path
     batch_limits: Limits = field(default_factory=Limits)
     moderator_ids: frozenset[str] = frozenset()  # "platform:id" entries from the settings
+    wallet: WalletLinker | None = None  # None: wallet linking is not configured
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from bots.conversation import callbacks
 from bots.conversation.callbacks import Action, BadCallback
 from bots.conversation.context import Person, Services
 from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
-from bots.conversation.flows import labelling, member, moderation
+from bots.conversation.flows import appeals, labelling, member, moderation, standing
 from bots.conversation.flows import wallet as wallet_flow
 from bots.conversation.i18n import Translator, pick_language
 from bots.conversation.replies import Reply
@@ -31,8 +31,10 @@ def _member_commands() -> dict[str, Flow]:
         "task": lambda s, p, a: labelling.next_task(s, p, member.batch_ref(a)),
         "skip": lambda s, p, a: labelling.skip(s, p),
         "stop": lambda s, p, a: labelling.stop(s, p),
-        "me": lambda s, p, a: member.me(s, p),
-        "leaderboard": lambda s, p, a: member.top(s, p),
+        "me": lambda s, p, a: standing.me(s, p),
+        "leaderboard": lambda s, p, a: standing.leaderboard(s, p),
+        "history": lambda s, p, a: standing.history(s, p),
+        "appeal": appeals.appeal,
         "lang": lambda s, p, a: member.language(s, p, a),
         "notify": member.notify,
         "wallet": wallet_flow.wallet,
@@ -44,6 +46,11 @@ def _moderator_commands() -> dict[str, Flow]:
         "batches": lambda s, p, a: moderation.list_batches(s, p),
         "progress": moderation.progress,
         "export": moderation.export,
+        "reviews": appeals.reviews,
+        "accept": lambda s, p, a: appeals.decide(s, p, a, accepted=True),
+        "reject": lambda s, p, a: appeals.decide(s, p, a, accepted=False),
+        "uphold": lambda s, p, a: appeals.decide_appeal(s, p, a, overturn=False),
+        "overturn": lambda s, p, a: appeals.decide_appeal(s, p, a, overturn=True),
     }
     for step in Transition:
         commands[step.value] = lambda s, p, a, step=step: moderation.change(s, p, a, step)

@@ -54,6 +54,13 @@ class Translator:
             raise KeyError(f"no message {key!r} in the catalogs")
         return template.format(**params)
 
+    def key_or_text(self, value: str) -> str:
+        """A message key's text, or `value` itself when it is someone's own words."""
+        try:
+            return self(value)
+        except KeyError:
+            return value
+
     def problem(self, found: Problem) -> str:
         """A problem in this language when a catalog has its key, else its English text."""
         template = catalog(self.language).get(found.key)

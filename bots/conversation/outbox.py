@@ -32,7 +32,7 @@ async def pending(services: Services, platform: str, limit: int = 50) -> list[Ou
         params = dict(note.params)
         for name, value in note.params.items():
             if name.endswith("_key") and isinstance(value, str):  # a message key to translate
-                params[name.removesuffix("_key")] = t(value)
+                params[name.removesuffix("_key")] = t.key_or_text(value)
         try:
             text = t(note.key, **params)
         except KeyError:

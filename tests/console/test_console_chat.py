@@ -78,7 +78,7 @@ def test_a_member_onboards_and_answers_ten_in_a_row(tmp_path: Path) -> None:
     out = chat(tmp_path, ["/start", "1", *["1"] * 10, "/me"], "--as", "ada")
 
     assert out.count("(edited) ✅ Saved: positive") == 10
-    assert "Answers: 10 (counted 10, surplus 0)" in out
+    assert "Answers: 10 accepted, 0 waiting for review, 0 not accepted" in out
 
 
 def test_skip_text_and_voice_answers(tmp_path: Path) -> None:

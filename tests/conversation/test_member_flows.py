@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from bots.conversation.callbacks import Action, encode
@@ -156,8 +157,11 @@ async def test_a_forged_or_stale_button_is_refused(db: Database, make_user) -> N
     assert await db.fetch_value("SELECT count(*) FROM answers") == 1
 
 
-async def test_a_member_sees_their_stats_and_the_leaderboard(db: Database, make_user) -> None:
-    await active_batch(db, Kind.choice, items=4, overlap=2, gold={0: "yes", 1: "no"})
+async def test_a_member_sees_their_standing_history_and_the_leaderboard(
+    db: Database, make_user
+) -> None:
+    await active_batch(db, Kind.choice, items=4, overlap=2, gold={0: "yes", 1: "no"},
+                       reward=Decimal("0.5"))
     ada, bob = make_user("ada"), make_user("bob")
     await onboard(ada)
     while ada.last.all_buttons:
@@ -168,16 +172,21 @@ async def test_a_member_sees_their_stats_and_the_leaderboard(db: Database, make_
     await ada.send("/me")
     assert ada.text.splitlines() == [
         "👤 ada",
-        "Answers: 4 (counted 4, surplus 0)",
+        "Balance: 2 (earned in all: 2)",
+        "Answers: 4 accepted, 0 waiting for review, 0 not accepted",
         "Accuracy on check items: 50% of 2",
         "Rank: #1",
+        "Streak: 1 day(s) in a row",
     ]
     await bob.send("/leaderboard")
     assert bob.text.splitlines() == [
-        "🏆 Top members (counted answers):",
-        "1. ada — 4",
-        "2. bob — 1 ←",
+        "🏆 Top members (counted answers):", "1. ada — 2", "2. bob — 0.5 ←",
     ]
+    await bob.send("/history")
+    lines = bob.text.splitlines()
+    assert lines[0] == "🧾 Your latest answers:"
+    assert lines[1].endswith("· choice batch · no — accepted")
+    assert lines[2] == "    +0.5 for the answer"
 
 
 async def test_language_notifications_and_help(db: Database, make_user) -> None:

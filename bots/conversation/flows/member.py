@@ -8,10 +8,33 @@ from bots.conversation.flows.labelling import next_task, start_button
 from bots.conversation.i18n import LANGUAGE_NAMES, Translator, supported_languages
 from bots.conversation.replies import Button, Reply
 from storage.identity import record_consent, set_language, set_notify_new_batches
-from storage.stats import leaderboard, member_stats
 
-MEMBER_COMMANDS = ("task", "skip", "stop", "me", "leaderboard", "notify", "lang", "help")
-MODERATOR_COMMANDS = ("batches", "progress", "activate", "pause", "resume", "close", "export")
+MEMBER_COMMANDS = (
+    "task",
+    "skip",
+    "stop",
+    "me",
+    "history",
+    "leaderboard",
+    "appeal",
+    "notify",
+    "lang",
+    "help",
+)
+MODERATOR_COMMANDS = (
+    "batches",
+    "progress",
+    "activate",
+    "pause",
+    "resume",
+    "close",
+    "export",
+    "reviews",
+    "accept",
+    "reject",
+    "uphold",
+    "overturn",
+)
 
 
 def consent_request(p: Person, batch_ref: str = "") -> Reply:
@@ -90,30 +113,3 @@ async def notify(s: Services, p: Person, arg: str) -> list[Reply]:
     )
     await set_notify_new_batches(s.db, p.profile.id, wanted)
     return [Reply(p.t("notify.on" if wanted else "notify.off"))]
-
-
-async def me(s: Services, p: Person) -> list[Reply]:
-    stats = await member_stats(s.db, p.profile.id)
-    lines = [
-        p.t("me.title", name=p.profile.display_name or p.sender.external_id),
-        p.t("me.answers", answers=stats.answers, counted=stats.counted, surplus=stats.surplus),
-    ]
-    if stats.gold_answers:
-        accuracy = 100.0 * stats.gold_correct / stats.gold_answers
-        lines.append(p.t("me.accuracy", accuracy=f"{accuracy:.0f}", checked=stats.gold_answers))
-    else:
-        lines.append(p.t("me.no_accuracy"))
-    lines.append(p.t("me.rank", rank=stats.rank) if stats.rank else p.t("me.no_rank"))
-    return [Reply("\n".join(lines))]
-
-
-async def top(s: Services, p: Person) -> list[Reply]:
-    rows = await leaderboard(s.db, 10)
-    if not rows:
-        return [Reply(p.t("leaderboard.empty"))]
-    lines = [p.t("leaderboard.title")]
-    for place, row in enumerate(rows, start=1):
-        name = row.display_name or p.t("leaderboard.anonymous")
-        marker = " ←" if row.profile_id == p.profile.id else ""
-        lines.append(p.t("leaderboard.row", place=place, name=name, count=row.counted) + marker)
-    return [Reply("\n".join(lines))]

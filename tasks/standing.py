@@ -1,0 +1,85 @@
+"""A member's standing: balance, answers by state, accuracy, rank, streak and history."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from storage import ledger, quality
+from storage.database import Database
+from storage.quality import HistoryRow
+from tasks.rewards import DEFAULT_DECIMALS
+
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class Standing:
+    balance: int
+    earned: int
+    accepted: int
+    pending: int
+    rejected: int
+    gold_answers: int
+    gold_correct: int
+    rank: int | None
+    streak: int
+    decimals: int
+
+
+def streak_from(days: list[int], today: int) -> int:
+    """Days in a row with accepted work, ending today or yesterday."""
+    if not days or days[0] < today - 1:
+        return 0
+    streak, expected = 0, days[0]
+    for day in days:
+        if day != expected:
+            break
+        streak += 1
+        expected -= 1
+    return streak
+
+
+class StandingService:
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time):
+        self.db = db
+        self.clock = clock
+
+    async def decimals(self) -> int:
+        known = await ledger.get_token_fact(self.db, "decimals")
+        return int(known) if known is not None else DEFAULT_DECIMALS
+
+    async def of(self, profile_id: int) -> Standing:
+        now = self.clock()
+        today = int(now // DAY)
+
+        def job(raw: sqlite3.Connection) -> tuple[tuple[int, int, int], int, int, list[int], int]:
+            _, _, gold, right = quality.work_record(raw, profile_id)
+            days = quality.active_days(raw, profile_id, (today - 400) * DAY)
+            counts = quality.answer_counts(raw, profile_id)
+            return counts, gold, right, days, ledger.balance_of(raw, profile_id)
+
+        counts, gold, right, days, balance = await self.db.read(job)
+        board = await ledger.earnings_board(self.db, limit=10_000)
+        earned = next((e for pid, _, e in board if pid == profile_id), 0)
+        rank = next((i for i, (pid, _, _) in enumerate(board, 1) if pid == profile_id), None)
+        return Standing(
+            balance,
+            earned,
+            counts[0],
+            counts[1],
+            counts[2],
+            gold,
+            right,
+            rank,
+            streak_from(days, today),
+            await self.decimals(),
+        )
+
+    async def history(self, profile_id: int, limit: int = 10) -> list[HistoryRow]:
+        return await self.db.read(lambda raw: quality.history(raw, profile_id, limit))
+
+    async def leaderboard(self, limit: int = 10) -> list[tuple[int, str, int]]:
+        return await ledger.earnings_board(self.db, limit)
