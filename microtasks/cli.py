@@ -11,6 +11,7 @@ from rich.table import Table
 
 from microtasks.cli_batches import batch_app
 from microtasks.cli_common import fail, settings_or_exit
+from microtasks.cli_quality import ledger_app, review_app
 from storage import schema
 
 app = typer.Typer(
@@ -22,6 +23,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="The SQLite database: migrations and status.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(batch_app, name="batch")
+app.add_typer(review_app, name="review")
+app.add_typer(ledger_app, name="ledger")
 
 out = Console()
 

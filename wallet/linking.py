@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from siwe import SiweMessage
-
 from storage import wallets as store
 from storage.database import Database
 from storage.wallets import Challenge, NonceRefused, NonceState, WalletKind, WalletTaken
@@ -25,6 +23,7 @@ from tasks.problems import InputError, problem
 from wallet.eip1271 import contract_accepts, has_code
 from wallet.signatures import EOA_SIGNATURE_BYTES, parse_address, parse_pasted
 from wallet.siwe_message import (
+    SiweMessage,
     SiweRules,
     build_message,
     check_message,

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from eth_keys.exceptions import BadSignature
 
 with warnings.catch_warnings():
-    # siwe's grammar (through abnf) redefines core rules on import; harmless, but noisy.
-    warnings.simplefilter("ignore")
+    # siwe's grammar (through abnf) redefines core ABNF rules on import: harmless, but noisy.
+    warnings.filterwarnings("ignore", message=r"rule '\w+' redefines '\w+'")
     from siwe import (
         DomainMismatch,
         ExpiredMessage,

@@ -1,0 +1,169 @@
+"""`microtasks review ...` and `microtasks ledger ...`: decisions and money, from the shell."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from microtasks.cli_common import fail, settings_or_exit
+from microtasks.wiring import open_database
+from storage import ledger
+from storage.database import Database
+from storage.identity import Platform, find_account, get_profile
+from tasks.problems import InputError
+from tasks.review_queue import ReviewQueue
+from tasks.rewards import format_amount, to_units
+from tasks.standing import StandingService
+
+T = TypeVar("T")
+review_app = typer.Typer(
+    help="Answers waiting for a decision: list, accept, reject.", no_args_is_help=True
+)
+ledger_app = typer.Typer(
+    help="The points ledger: a member's rows, and grants by an admin.", no_args_is_help=True
+)
+out = Console()
+USER_HELP = "a profile number, or platform:id such as telegram:12345 or console:alice"
+
+
+def run_with_db(work: Callable[[Database], Awaitable[T]]) -> T:
+    settings = settings_or_exit()
+
+    async def main() -> T:
+        async with open_database(settings) as db:
+            return await work(db)
+
+    try:
+        return asyncio.run(main())
+    except InputError as error:
+        fail(str(error))
+
+
+async def resolve_profile(db: Database, user: str) -> int:
+    if user.isdigit() and await get_profile(db, int(user)) is not None:
+        return int(user)
+    platform, _, external_id = user.partition(":")
+    if platform in {p.value for p in Platform} and external_id:
+        account = await find_account(db, Platform(platform), external_id)
+        if account is not None:
+            return account.profile_id
+    fail(f"no such user {user!r}: give {USER_HELP}")
+
+
+@review_app.command("list")
+def review_list(limit: int = 20) -> None:
+    """Text and voice answers waiting for review, then open appeals."""
+    entries = run_with_db(lambda db: ReviewQueue(db).pending(limit))
+    if not entries:
+        out.print("nothing is waiting for a decision")
+        return
+    table = Table()
+    for column in ("answer", "batch", "member", "answer text", "state", "appeal"):
+        table.add_column(column)
+    for e in entries:
+        value = e.value if isinstance(e.value, str) else str(e.value)
+        table.add_row(
+            str(e.answer_id), e.batch_title, str(e.profile_id), value[:80], e.status, e.appeal or ""
+        )
+    out.print(table)
+
+
+def _decide(answer_id: int, accepted: bool, reason: str | None, moderator: str) -> None:
+    async def work(db: Database) -> str:
+        moderator_id = await resolve_profile(db, moderator)
+        return await ReviewQueue(db).decide(
+            answer_id, accepted=accepted, moderator_id=moderator_id, reason=reason
+        )
+
+    out.print(f"answer {answer_id} is now {run_with_db(work)}")
+
+
+Moderator = Annotated[str, typer.Option("--as", help=f"the moderator deciding: {USER_HELP}")]
+
+
+@review_app.command("accept")
+def review_accept(answer_id: int, moderator: Moderator) -> None:
+    """Accept an answer (it counts and is credited); closes an open appeal as overturned."""
+    _decide(answer_id, True, None, moderator)
+
+
+@review_app.command("reject")
+def review_reject(
+    answer_id: int,
+    moderator: Moderator,
+    reason: Annotated[str, typer.Option(help="shown to the member")] = "quality.moderator",
+) -> None:
+    """Reject an answer with a reason (its credit is reversed)."""
+    _decide(answer_id, False, reason, moderator)
+
+
+@ledger_app.command("show")
+def ledger_show(user: Annotated[str, typer.Argument(help=USER_HELP)], limit: int = 50) -> None:
+    """A member's balance and latest ledger rows."""
+
+    async def work(db: Database) -> tuple[int, list[ledger.Entry], int]:
+        profile_id = await resolve_profile(db, user)
+        decimals = await StandingService(db).decimals()
+        return (
+            await ledger.balance(db, profile_id),
+            await ledger.entries(db, profile_id, limit),
+            decimals,
+        )
+
+    balance, entries, decimals = run_with_db(work)
+    table = Table(title=f"{user}: balance {format_amount(balance, decimals)}")
+    for column in ("row", "when", "amount", "cause", "answer", "reason"):
+        table.add_column(column)
+    for e in entries:
+        when = datetime.fromtimestamp(e.created_at, UTC).strftime("%Y-%m-%d %H:%M")
+        table.add_row(
+            str(e.id),
+            when,
+            format_amount(e.amount, decimals),
+            e.cause.value,
+            str(e.answer_id or ""),
+            e.reason or e.payout_ref or "",
+        )
+    out.print(table)
+
+
+@ledger_app.command("grant")
+def ledger_grant(
+    user: Annotated[str, typer.Argument(help=USER_HELP)],
+    amount: Annotated[
+        str, typer.Argument(help="tokens, e.g. 2.5; to take back: --reason R -- USER -0.5")
+    ],
+    reason: Annotated[str, typer.Option(help="why: kept on the ledger row")],
+    admin: Annotated[
+        str | None, typer.Option("--as", help=f"the admin granting: {USER_HELP}")
+    ] = None,
+) -> None:
+    """Credit (or debit) a member by hand, with a reason."""
+    try:
+        tokens = Decimal(amount)
+    except InvalidOperation:
+        fail(f"amount must be a number of tokens such as 2.5, got {amount!r}")
+    if not reason.strip():
+        fail("--reason must say why")
+
+    async def work(db: Database) -> tuple[int, int]:
+        profile_id = await resolve_profile(db, user)
+        admin_id = await resolve_profile(db, admin) if admin else None
+        decimals = await StandingService(db).decimals()
+        units = to_units(abs(tokens), decimals) * (1 if tokens >= 0 else -1)
+        if units == 0:
+            fail("the amount rounds to zero in the token's smallest unit")
+        await ledger.grant(
+            db, profile_id, units, reason.strip(), admin_id, datetime.now(UTC).timestamp()
+        )
+        return await ledger.balance(db, profile_id), decimals
+
+    balance, decimals = run_with_db(work)
+    out.print(f"granted {amount} to {user}: balance {format_amount(balance, decimals)}")
