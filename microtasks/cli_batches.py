@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,9 +16,11 @@ from rich.table import Table
 from microtasks.cli_common import fail, settings_or_exit
 from microtasks.wiring import open_database
 from storage.database import Database
+from tasks.aggregation import Method, aggregate
 from tasks.batch_file import ImportFailed, read_batch_file
 from tasks.batches import BatchService, Transition
-from tasks.export import ExportFormat, write_export
+from tasks.export import ExportFormat, write_aggregated, write_export
+from tasks.kinds import Kind
 from tasks.problems import InputError
 
 T = TypeVar("T")
@@ -196,20 +198,31 @@ def export_batch(
     with_platform_ids: Annotated[
         bool, Opt("--with-platform-ids", help="add raw Telegram/Discord ids (personal data)")
     ] = False,
+    aggregated: Annotated[
+        bool, Opt("--aggregated", help="one row per item: its final answer and confidence")
+    ] = False,
+    method: Annotated[Method, Opt(help="with --aggregated: ds (Dawid-Skene) or mv")] = Method.ds,
 ) -> None:
-    """Every answer of a batch, one row each, with pseudonymous contributor ids."""
+    """Every answer of a batch (or, aggregated, every item's final answer)."""
+
+    async def write(db: Database, batch_id: int, handle: TextIO) -> int:
+        if not aggregated:
+            return await write_export(
+                db, batch_id, handle, fmt, with_platform_ids=with_platform_ids
+            )
+        batch = await BatchService(db).get(batch_id)
+        result = await aggregate(db, batch_id, Kind(batch.kind), method)
+        write_aggregated(result, handle, fmt)
+        return len(result.items)
 
     async def work(db: Database, batches: BatchService) -> int:
         await batches.get(batch_id)
         if output is None:
-            return await write_export(
-                db, batch_id, sys.stdout, fmt, with_platform_ids=with_platform_ids
-            )
+            return await write(db, batch_id, sys.stdout)
         with output.open("w", encoding="utf-8", newline="") as handle:
-            return await write_export(
-                db, batch_id, handle, fmt, with_platform_ids=with_platform_ids
-            )
+            return await write(db, batch_id, handle)
 
     count = with_services(work)
     if output is not None:
-        out.print(f"wrote {count} answers to {output}")
+        what = "items" if aggregated else "answers"
+        out.print(f"wrote {count} {what} to {output}")

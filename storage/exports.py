@@ -38,3 +38,17 @@ async def instance_key(db: Database, name: str) -> bytes:
         return raw.execute("SELECT value FROM instance_keys WHERE name = ?", (name,)).fetchone()[0]
 
     return await db.write(job)
+
+
+def aggregation_rows(
+    raw: sqlite3.Connection, batch_id: int
+) -> list[tuple[str, int, str, str | None]]:
+    """(item id, member, answer JSON, item meta JSON) of the counted, accepted answers to a
+    batch's ordinary (not gold) items."""
+    return raw.execute(
+        "SELECT i.external_id, a.profile_id, a.value, i.meta FROM answers a"
+        " JOIN items i ON i.id = a.item_id"
+        " WHERE a.batch_id = ? AND a.counted = 1 AND a.status = 'accepted' AND NOT i.is_gold"
+        " ORDER BY i.id, a.id",
+        (batch_id,),
+    ).fetchall()

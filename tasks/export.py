@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from storage.database import Database
 from storage.exports import instance_key, stream_answers
+from tasks.aggregation import BatchResult
 
 PSEUDONYM_KEY = "export-pseudonyms"
 COLUMNS = [
@@ -103,3 +104,33 @@ async def write_export(
         writer.writerow(record)
         count += 1
     return count
+
+
+def write_aggregated(result: BatchResult, out: TextIO, fmt: ExportFormat) -> None:
+    """Each item's final answer with its confidence; the batch's agreement and ranking in JSONL
+    come first as a summary line (`"summary": true`)."""
+    if fmt is ExportFormat.jsonl:
+        summary = {
+            "summary": True,
+            "batch_id": result.batch_id,
+            "kind": result.kind.value,
+            "method": result.method.value,
+            "items": len(result.items),
+            "agreement_alpha": result.agreement,
+            "ranking": result.ranking,
+        }
+        out.write(json.dumps(summary, ensure_ascii=False) + "\n")
+        for item in result.items:
+            row = {
+                "item_id": item.item_id,
+                "answer": item.answer,
+                "confidence": round(item.confidence, 4),
+                "answers": item.answers,
+            }
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    writer = csv.writer(out)
+    writer.writerow(["item_id", "answer", "confidence", "answers"])
+    for item in result.items:
+        answer = item.answer if isinstance(item.answer, str | int) else json.dumps(item.answer)
+        writer.writerow([item.item_id, answer, f"{item.confidence:.4f}", item.answers])

@@ -68,8 +68,13 @@ def test_a_moderator_imports_a_bad_then_a_good_file_and_activates_it(tmp_path: P
 def test_a_member_onboards_and_answers_ten_in_a_row(tmp_path: Path) -> None:
     labels = write_batch(
         tmp_path / "labels.jsonl",
-        {"kind": "choice", "title": "Sentiment", "instructions": "How does it feel?",
-         "labels": ["positive", "negative"], "overlap": 1},
+        {
+            "kind": "choice",
+            "title": "Sentiment",
+            "instructions": "How does it feel?",
+            "labels": ["positive", "negative"],
+            "overlap": 1,
+        },
         [{"id": f"r{n}", "text": f"review {n}"} for n in range(12)],
     )
     chat(tmp_path, [f"/upload {labels}", "/activate 1"], "--moderator")

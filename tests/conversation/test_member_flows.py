@@ -160,8 +160,9 @@ async def test_a_forged_or_stale_button_is_refused(db: Database, make_user) -> N
 async def test_a_member_sees_their_standing_history_and_the_leaderboard(
     db: Database, make_user
 ) -> None:
-    await active_batch(db, Kind.choice, items=4, overlap=2, gold={0: "yes", 1: "no"},
-                       reward=Decimal("0.5"))
+    await active_batch(
+        db, Kind.choice, items=4, overlap=2, gold={0: "yes", 1: "no"}, reward=Decimal("0.5")
+    )
     ada, bob = make_user("ada"), make_user("bob")
     await onboard(ada)
     while ada.last.all_buttons:
@@ -180,7 +181,9 @@ async def test_a_member_sees_their_standing_history_and_the_leaderboard(
     ]
     await bob.send("/leaderboard")
     assert bob.text.splitlines() == [
-        "🏆 Top members (counted answers):", "1. ada — 2", "2. bob — 0.5 ←",
+        "🏆 Top members (counted answers):",
+        "1. ada — 2",
+        "2. bob — 0.5 ←",
     ]
     await bob.send("/history")
     lines = bob.text.splitlines()

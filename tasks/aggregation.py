@@ -1,0 +1,154 @@
+"""Final answers from many members' answers (crowd-kit), with a confidence per item.
+
+- choice, rating, compare: Dawid-Skene (default) or majority vote over the answers as classes;
+  the confidence is the chosen class's probability (DS) or its share of the votes (MV).
+- multi: each label is chosen when most answers chose it; the confidence is the mean share of
+  agreement over the labels.
+- compare: when items name their two sides in `meta` (`a_id`, `b_id`, e.g. two models), a
+  Bradley-Terry model ranks the sides from every decisive comparison.
+- each batch gets Krippendorff's alpha over its answers as the agreement figure.
+Text and voice answers are not aggregated: their review decides them one by one.
+crowd-kit and pandas are imported only here, when a batch is aggregated (they are slow to load).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from storage.database import Database
+from storage.exports import aggregation_rows
+from tasks.kinds import Kind
+from tasks.problems import InputError, problem
+
+
+class Method(StrEnum):
+    ds = "ds"
+    mv = "mv"
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item_id: str
+    answer: Any
+    confidence: float
+    answers: int
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch_id: int
+    kind: Kind
+    method: Method
+    items: list[ItemResult]
+    agreement: float | None  # Krippendorff's alpha; None with too few answers
+    ranking: dict[str, float] = field(default_factory=dict)  # Bradley-Terry scores of sides
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _classes(rows: list[tuple[str, int, str, str | None]], method: Method) -> list[ItemResult]:
+    import pandas as pd
+    from crowdkit.aggregation import DawidSkene, MajorityVote
+
+    frame = pd.DataFrame(
+        {
+            "task": [r[0] for r in rows],
+            "worker": [r[1] for r in rows],
+            "label": [r[2] for r in rows],
+        }
+    )
+    counts = frame.groupby("task").size()
+    model = DawidSkene(n_iter=100) if method is Method.ds else MajorityVote()
+    probabilities = model.fit_predict_proba(frame)
+    results = []
+    for task, row in probabilities.iterrows():
+        best = row.idxmax()
+        results.append(ItemResult(str(task), json.loads(best), float(row[best]), int(counts[task])))
+    return results
+
+
+def _labels(rows: list[tuple[str, int, str, str | None]]) -> list[ItemResult]:
+    chosen: dict[str, list[set[str]]] = defaultdict(list)
+    for item, _, value, _ in rows:
+        chosen[item].append(set(json.loads(value)))
+    results = []
+    for item, answers in chosen.items():
+        every = sorted(set().union(*answers))
+        final, agreement = [], []
+        for label in every:
+            share = sum(label in a for a in answers) / len(answers)
+            if share > 0.5:
+                final.append(label)
+            agreement.append(max(share, 1 - share))
+        confidence = sum(agreement) / len(agreement) if agreement else 1.0
+        results.append(ItemResult(item, final, confidence, len(answers)))
+    return results
+
+
+def _agreement(rows: list[tuple[str, int, str, str | None]], kind: Kind) -> float | None:
+    per_item = Counter(r[0] for r in rows)
+    usable = [r for r in rows if per_item[r[0]] >= 2]
+    if len({r[0] for r in usable}) < 2:
+        return None
+    import pandas as pd
+    from crowdkit.metrics.data import alpha_krippendorff
+
+    labels = [r[2] for r in usable]
+    if kind is Kind.multi:
+        labels = [_key(sorted(json.loads(v))) for v in labels]
+    frame = pd.DataFrame(
+        {"task": [r[0] for r in usable], "worker": [r[1] for r in usable], "label": labels}
+    )
+    alpha = float(alpha_krippendorff(frame))
+    return alpha if alpha == alpha else None  # NaN when there is no variation at all
+
+
+def _ranking(rows: list[tuple[str, int, str, str | None]]) -> dict[str, float]:
+    """Bradley-Terry scores of the sides named in items' meta, from decisive comparisons."""
+    pairs = []
+    for _, _, value, meta_text in rows:
+        meta = json.loads(meta_text) if meta_text else {}
+        left, right = meta.get("a_id"), meta.get("b_id")
+        verdict = json.loads(value)
+        if left is None or right is None or verdict not in ("a", "b"):
+            continue
+        pairs.append((str(left), str(right), str(left) if verdict == "a" else str(right)))
+    if len({side for pair in pairs for side in pair[:2]}) < 2:
+        return {}
+    import pandas as pd
+    from crowdkit.aggregation import BradleyTerry
+
+    frame = pd.DataFrame(pairs, columns=["left", "right", "label"])
+    scores = BradleyTerry(n_iter=100).fit(frame).scores_
+    return {str(side): float(score) for side, score in scores.sort_values(ascending=False).items()}
+
+
+def aggregate_rows(
+    batch_id: int, kind: Kind, rows: list[tuple[str, int, str, str | None]], method: Method
+) -> BatchResult:
+    if kind in (Kind.text, Kind.voice):
+        raise InputError(
+            problem(
+                "aggregate.kind",
+                "{kind} answers are decided by review, not aggregated",
+                kind=kind.value,
+            )
+        )
+    if not rows:
+        return BatchResult(batch_id, kind, method, [], None)
+    items = _labels(rows) if kind is Kind.multi else _classes(rows, method)
+    ranking = _ranking(rows) if kind is Kind.compare else {}
+    return BatchResult(batch_id, kind, method, items, _agreement(rows, kind), ranking)
+
+
+async def aggregate(
+    db: Database, batch_id: int, kind: Kind, method: Method = Method.ds
+) -> BatchResult:
+    rows = await db.read(lambda raw: aggregation_rows(raw, batch_id))
+    return aggregate_rows(batch_id, kind, rows, method)
