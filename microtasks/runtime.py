@@ -22,6 +22,16 @@ def build_adapters(settings: Settings, conversation: Conversation) -> list[ChatA
     for name in settings.adapters:
         if name is Adapter.console:
             adapters.append(ConsoleAdapter(conversation, settings.data_dir))
+        elif name is Adapter.telegram:
+            from bots.telegram.adapter import TelegramAdapter  # loads python-telegram-bot
+            from bots.telegram.config import TelegramConfig
+
+            adapters.append(TelegramAdapter(conversation, TelegramConfig.from_settings(settings)))
+        elif name is Adapter.discord:
+            from bots.discord.adapter import DiscordAdapter  # loads discord.py
+            from bots.discord.config import DiscordConfig
+
+            adapters.append(DiscordAdapter(conversation, DiscordConfig.from_settings(settings)))
     return adapters
 
 

@@ -1,0 +1,170 @@
+"""Buttons, the label select and the answer modal, routed by their custom_id.
+
+Every button and select is a `DynamicItem`: its state lives in its custom_id and the client
+registers the templates at start-up, so a message keeps working after a restart.
+
+* `PressButton` carries the conversation's own button data (`v1:<action>:<ref>:<arg>`).
+* `LabelSelect` (`dc1:multi:<lease>`) answers a multi-label task; its values are label indexes
+  and it sends the same press the core's Submit button would.
+* `WriteButton` (`dc1:write:<lease>`) opens `AnswerModal` for a text task. The modal's submission
+  is read from the raw interaction (see `events.modal_values`), so it too survives a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import discord
+
+from bots.conversation.callbacks import Action, encode
+from bots.conversation.events import Press
+from bots.conversation.i18n import Translator, pick_language
+from bots.discord.errors import report
+from bots.discord.events import sender_of
+from bots.discord.host import host_of
+
+LEASE = r"(?P<token>[A-Za-z0-9_-]{1,40})"
+MODAL_PREFIX = "dc1:text:"
+ANSWER_INPUT = "answer"
+MAX_LABEL = 80  # Discord: button labels and select option labels
+MAX_TEXT_ANSWER = 4000  # Discord: the longest text input
+MAX_TITLE = 45  # Discord: modal titles and text input labels
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class PressButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"v1:(?P<action>[a-z]):(?P<ref>[^:]*):(?P<arg>[^:]*)",
+):
+    """A button of the conversation: pressing it hands the core its data as a `Press`."""
+
+    def __init__(
+        self,
+        data: str,
+        label: str = "…",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        row: int | None = None,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(label=clip(label, MAX_LABEL), style=style, custom_id=data),
+            row=row,
+        )
+        self.data = data
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> PressButton:
+        return cls(match.string)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await host_of(interaction).ask(interaction, lambda sender: Press(sender, self.data))
+
+
+class LabelSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"dc1:multi:" + LEASE):
+    """The labels of a multi task in one select menu; choosing them submits the answer."""
+
+    def __init__(
+        self,
+        token: str,
+        labels: list[str] | None = None,
+        placeholder: str | None = None,
+        row: int | None = None,
+    ) -> None:
+        labels = labels or []
+        options = [
+            discord.SelectOption(label=clip(label, MAX_LABEL), value=str(index))
+            for index, label in enumerate(labels)
+        ]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"dc1:multi:{token}",
+                placeholder=placeholder,
+                min_values=1,
+                max_values=max(1, len(options)),
+                options=options,
+            ),
+            row=row,
+        )
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> LabelSelect:
+        return cls(match["token"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        chosen = {int(value) for value in self.item.values if value.isdigit()}
+        mask = sum(1 << index for index in chosen)
+        data = encode(Action.submit, self.token, mask)
+        await host_of(interaction).ask(interaction, lambda sender: Press(sender, data))
+
+
+class AnswerModal(discord.ui.Modal):
+    """A text task's answer box. Submissions are handled by the client's `on_interaction`."""
+
+    def __init__(self, token: str, t: Translator) -> None:
+        super().__init__(
+            title=clip(t("discord.answer_title"), MAX_TITLE),
+            custom_id=f"{MODAL_PREFIX}{token}",
+            timeout=600,  # only frees memory: the answer is read from the raw interaction
+        )
+        self.add_item(
+            discord.ui.TextInput(
+                label=clip(t("discord.answer_label"), MAX_TITLE),
+                custom_id=ANSWER_INPUT,
+                style=discord.TextStyle.paragraph,
+                max_length=MAX_TEXT_ANSWER,
+            )
+        )
+
+
+class WriteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"dc1:write:" + LEASE):
+    """Opens the answer box for a text task (a modal must be the interaction's first answer)."""
+
+    def __init__(self, token: str, label: str = "…", row: int | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label, MAX_LABEL),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"dc1:write:{token}",
+            ),
+            row=row,
+        )
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> WriteButton:
+        return cls(match["token"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        host = host_of(interaction)
+        sender = sender_of(interaction, host.config.moderator_role)
+        try:
+            t = await asyncio.wait_for(host.words(sender), host.config.reply_budget)
+        except TimeoutError:
+            t = Translator(pick_language(sender.language))
+        try:
+            await interaction.response.send_modal(AnswerModal(self.token, t))
+        except Exception as error:
+            await report(interaction, error)
+
+
+DYNAMIC_ITEMS = (PressButton, LabelSelect, WriteButton)

@@ -1,0 +1,192 @@
+"""The conversation's replies as Discord messages: content, buttons, a select menu, files.
+
+Discord's limits shape the result: content up to 2,000 characters (longer text is split into
+several messages, the buttons go with the last), 5 buttons a row, 5 rows, 25 select options.
+A multi-label task becomes a select menu instead of toggle buttons; a text task gets a button
+that opens an answer box; a voice task says how to send a recording on Discord. The core's
+commands are named as Discord members type them (`/activate 3` reads `/batch activate 3`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord
+
+from bots.conversation.callbacks import Action, BadCallback, Callback, decode
+from bots.conversation.i18n import Translator
+from bots.conversation.replies import Button, Expect, OutFile, Reply
+from bots.discord.components import LabelSelect, PressButton, WriteButton, clip
+
+MAX_CONTENT = 2000
+BUTTONS_PER_ROW = 5
+MAX_ROWS = 5
+MAX_OPTIONS = 25
+
+# The core's command names, as the Discord adapter offers them.
+COMMAND_NAMES = {
+    "start": "task",
+    "batches": "batch list",
+    "progress": "batch show",
+    "activate": "batch activate",
+    "pause": "batch pause",
+    "resume": "batch resume",
+    "close": "batch close",
+    "export": "batch export",
+}
+COMMAND_REFERENCE = re.compile(r"(?<![\w/])/(" + "|".join(COMMAND_NAMES) + r")(?![\w-])")
+TASK_ACTIONS = frozenset({Action.answer, Action.toggle, Action.submit, Action.skip})
+STYLES = {
+    Action.answer: discord.ButtonStyle.primary,
+    Action.submit: discord.ButtonStyle.success,
+    Action.consent: discord.ButtonStyle.success,
+    Action.task: discord.ButtonStyle.success,
+}
+CHECKBOXES = ("☐ ", "☑ ")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One reply, ready to send: content parts, and what goes with the last part."""
+
+    parts: tuple[str, ...]
+    view: discord.ui.View | None
+    embeds: tuple[discord.Embed, ...] = ()
+    files: tuple[OutFile, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """All the content in one message (for an edit), cut to Discord's limit."""
+        return clip("\n".join(self.parts), MAX_CONTENT)
+
+    def discord_files(self) -> list[discord.File]:
+        """Fresh file objects (discord.py consumes them when it sends)."""
+        return [discord.File(io.BytesIO(f.content), filename=f.filename) for f in self.files]
+
+
+def discord_commands(text: str) -> str:
+    """Name the core's commands the way they are typed on Discord."""
+    return COMMAND_REFERENCE.sub(lambda m: "/" + COMMAND_NAMES[m[1]], text)
+
+
+def split(text: str, limit: int = MAX_CONTENT) -> tuple[str, ...]:
+    """`text` in pieces of at most `limit` characters, cut at line ends where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            candidate = line
+        current = candidate
+    parts.append(current)
+    return tuple(part for part in parts if part.strip()) or ("…",)
+
+
+def _decoded(button: Button) -> Callback | None:
+    try:
+        return decode(button.data)
+    except BadCallback:
+        return None
+
+
+def _action(button: Button) -> Action | None:
+    callback = _decoded(button)
+    return None if callback is None else callback.action
+
+
+def _actions(reply: Reply) -> list[Action]:
+    return [action for action in map(_action, reply.all_buttons) if action is not None]
+
+
+def is_task(reply: Reply) -> bool:
+    """True when the reply shows a leased task (its buttons act on a lease)."""
+    return any(action in TASK_ACTIONS for action in _actions(reply))
+
+
+def needs_words(reply: Reply) -> bool:
+    """True when rendering adds words of the adapter's own (in the person's language)."""
+    actions = _actions(reply)
+    return (
+        Action.toggle in actions
+        or (reply.expects in (Expect.text, Expect.voice) and Action.skip in actions)
+        or bool(reply.files)
+    )
+
+
+def _lease(reply: Reply) -> str | None:
+    for callback in map(_decoded, reply.all_buttons):
+        if callback is not None and callback.action in (Action.skip, Action.toggle):
+            return callback.ref
+    return None
+
+
+def _unboxed(label: str) -> str:
+    for box in CHECKBOXES:
+        if label.startswith(box):
+            return label[len(box) :]
+    return label
+
+
+def _rows(reply: Reply, leave_out: frozenset[Action]) -> list[list[Button]]:
+    """The reply's buttons in rows of at most five, leaving out those of `leave_out`."""
+    rows: list[list[Button]] = []
+    for row in reply.buttons:
+        kept = [button for button in row if _action(button) not in leave_out]
+        rows += [kept[i : i + BUTTONS_PER_ROW] for i in range(0, len(kept), BUTTONS_PER_ROW)]
+    return rows
+
+
+def _view(reply: Reply, t: Translator | None) -> discord.ui.View | None:
+    view = discord.ui.View(timeout=None)
+    token = _lease(reply)
+    toggles = [b for b in reply.all_buttons if _action(b) is Action.toggle]
+    leave_out: frozenset[Action] = frozenset()
+    if toggles and token and t is not None:
+        labels = [_unboxed(button.label) for button in toggles][:MAX_OPTIONS]
+        view.add_item(LabelSelect(token, labels, t("discord.choose_labels"), row=0))
+        leave_out = frozenset({Action.toggle, Action.submit})
+    if reply.expects is Expect.text and token and t is not None:
+        row = len(view.children)
+        view.add_item(WriteButton(token, t("discord.write_answer"), row=row))
+    for row in _rows(reply, leave_out):
+        number = len({item.row for item in view.children})
+        if number >= MAX_ROWS:
+            break
+        for button in row:
+            style = STYLES.get(_action(button), discord.ButtonStyle.secondary)  # type: ignore[arg-type]
+            view.add_item(PressButton(button.data, button.label, style, row=number))
+    return view if view.children else None
+
+
+def _image(reply: Reply) -> tuple[tuple[discord.Embed, ...], tuple[OutFile, ...]]:
+    if not reply.image:
+        return (), ()
+    if reply.image.startswith(("https://", "http://")):
+        return (discord.Embed().set_image(url=reply.image),), ()
+    path = Path(reply.image)
+    if not path.is_file():
+        return (), ()
+    picture = OutFile(path.name, path.read_bytes())
+    return (discord.Embed().set_image(url=f"attachment://{path.name}"),), (picture,)
+
+
+def render(reply: Reply, t: Translator | None = None) -> Message:
+    """The Discord message for a reply. `t`: the person's language, for the adapter's words."""
+    text = reply.text if is_task(reply) else discord_commands(reply.text)
+    if t is not None and Action.skip in _actions(reply):
+        if reply.expects is Expect.text:
+            text += "\n\n" + t("discord.text_hint")
+        elif reply.expects is Expect.voice:
+            text += "\n\n" + t("discord.voice_hint")
+    embeds, pictures = _image(reply)
+    return Message(split(text), _view(reply, t), embeds, pictures + reply.files)

@@ -1,0 +1,98 @@
+"""Voice answers on Discord: `/voice recording:<file> [seconds]`.
+
+A slash command with an attachment is what every Discord member can do, on desktop and on
+phones (record with any app, then attach). The recording is downloaded from its attachment URL,
+stored under `data_dir/voice/discord/<user id>/`, and its length read from the file: Discord's
+own `duration_secs` when present, else the WAV header, else the last Ogg page (Opus or Vorbis,
+as phones and Discord record). When none of those tell, the member is asked to give `seconds`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import struct
+import uuid
+import wave
+from pathlib import Path
+
+import discord
+
+from bots.conversation.events import Sender, Voice
+from bots.conversation.replies import Reply
+from bots.discord.host import Host
+
+AUDIO_SUFFIXES = frozenset(
+    {".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".wav", ".webm", ".flac", ".mp4"}
+)
+MAX_BYTES = 25 * 1024 * 1024
+OPUS_RATE = 48_000
+
+
+def looks_like_audio(filename: str, content_type: str | None) -> bool:
+    if content_type and content_type.split(";")[0].strip().startswith("audio/"):
+        return True
+    return Path(filename).suffix.lower() in AUDIO_SUFFIXES
+
+
+def wav_seconds(content: bytes) -> float | None:
+    try:
+        with wave.open(io.BytesIO(content), "rb") as recording:
+            rate = recording.getframerate()
+            return recording.getnframes() / float(rate) if rate else None
+    except (wave.Error, EOFError, struct.error):
+        return None
+
+
+def ogg_seconds(content: bytes) -> float | None:
+    """The length of an Ogg Opus or Ogg Vorbis file: the last page's granule position."""
+    if not content.startswith(b"OggS"):
+        return None
+    last = content.rfind(b"OggS")
+    if last < 0 or len(content) < last + 14:
+        return None
+    (granule,) = struct.unpack_from("<q", content, last + 6)
+    opus = content.find(b"OpusHead")
+    if opus >= 0 and len(content) >= opus + 12:
+        (pre_skip,) = struct.unpack_from("<H", content, opus + 10)
+        return max(0.0, (granule - pre_skip) / OPUS_RATE)
+    vorbis = content.find(b"\x01vorbis")
+    if vorbis >= 0 and len(content) >= vorbis + 16:
+        (rate,) = struct.unpack_from("<I", content, vorbis + 12)
+        return granule / rate if rate else None
+    return None
+
+
+def seconds_of(content: bytes) -> float | None:
+    """The recording's length read from the file itself, or None when the format hides it."""
+    return wav_seconds(content) or ogg_seconds(content)
+
+
+def store(data_dir: Path, user_id: str, filename: str, content: bytes) -> Path:
+    folder = data_dir / "voice" / "discord" / user_id
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(filename).suffix.lower()
+    target = folder / f"{uuid.uuid4().hex}{suffix if suffix in AUDIO_SUFFIXES else ''}"
+    target.write_bytes(content)
+    return target
+
+
+async def answer_with_recording(
+    host: Host, sender: Sender, recording: discord.Attachment, seconds: float | None
+) -> list[Reply]:
+    """The replies to `/voice`: the conversation's, or what to fix about the file."""
+    name = recording.filename
+    if not looks_like_audio(name, recording.content_type):
+        return [Reply((await host.words(sender))("discord.voice_not_audio", filename=name))]
+    if recording.size > MAX_BYTES:
+        t = await host.words(sender)
+        return [Reply(t("discord.voice_too_large", filename=name, limit=MAX_BYTES // 2**20))]
+    try:
+        content = await recording.read()
+    except discord.HTTPException:
+        return [Reply((await host.words(sender))("discord.download_failed", filename=name))]
+    duration = seconds or recording.duration or seconds_of(content)
+    if not duration:
+        return [Reply((await host.words(sender))("discord.voice_seconds", filename=name))]
+    path = await asyncio.to_thread(store, host.config.data_dir, sender.external_id, name, content)
+    return await host.conversation.handle(Voice(sender, str(path), float(duration)))

@@ -1,0 +1,129 @@
+"""The private chat, where members work: every message and button press goes to the core.
+
+| Telegram                         | conversation event           |
+|----------------------------------|------------------------------|
+| `/name args` (`/start 7` too)    | `Command(name, args)`        |
+| a button press (callback query)  | `Press(callback_data)`       |
+| typed text                       | `Text(text)`                 |
+| a voice note                     | `Voice(path, seconds)`       |
+| a document                       | `Upload(filename, content)`  |
+
+Anything else (photos, stickers, ...) gets a short note of what the bot reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from telegram import Chat, Message, Update, User
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bots.conversation.core import Conversation
+from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
+from bots.conversation.replies import Reply
+from bots.telegram.events import command_of, sender_of
+from bots.telegram.files import TooBig, read_document, store_voice, voice_seconds
+from bots.telegram.moderators import CommunityAdmins
+from bots.telegram.render import Renderer
+
+PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+class PrivateChat:
+    def __init__(
+        self,
+        conversation: Conversation,
+        renderer: Renderer,
+        admins: CommunityAdmins,
+        voice_folder: Path,
+    ):
+        self.conversation = conversation
+        self.renderer = renderer
+        self.admins = admins
+        self.voice_folder = voice_folder
+
+    def handlers(self) -> list[BaseHandler]:
+        return [
+            CallbackQueryHandler(self.on_press),
+            MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, self.on_command),
+            MessageHandler(PRIVATE_MESSAGE & filters.TEXT, self.on_text),
+            MessageHandler(PRIVATE_MESSAGE & filters.VOICE, self.on_voice),
+            MessageHandler(PRIVATE_MESSAGE & filters.Document.ALL, self.on_document),
+            MessageHandler(PRIVATE_MESSAGE & ~filters.StatusUpdate.ALL, self.on_other),
+        ]
+
+    # --- events in ------------------------------------------------------------------------------
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = _message_and_user(update)
+        command = command_of(message)
+        if command is None:  # filters.COMMAND guarantees one; be safe anyway
+            return
+        await self._serve(
+            message.chat, Command(await self._sender(user), command.name, command.args)
+        )
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = _message_and_user(update)
+        await self._serve(message.chat, Text(await self._sender(user), message.text or ""))
+
+    async def on_voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = _message_and_user(update)
+        assert message.voice is not None
+        try:
+            path = await store_voice(message.voice, self.voice_folder)
+        except TooBig:
+            await self._say(message.chat, user, "telegram.file_too_big")
+            return
+        event = Voice(await self._sender(user), str(path), voice_seconds(message.voice))
+        await self._serve(message.chat, event)
+
+    async def on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = _message_and_user(update)
+        document = message.document
+        assert document is not None
+        try:
+            content = await read_document(document)
+        except TooBig:
+            await self._say(message.chat, user, "telegram.file_too_big")
+            return
+        filename = document.file_name or "upload"
+        await self._serve(message.chat, Upload(await self._sender(user), filename, content))
+
+    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = _message_and_user(update)
+        await self._say(message.chat, user, "telegram.unsupported")
+
+    async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer the callback query first (the member's spinner stops), then act and edit."""
+        query = update.callback_query
+        assert query is not None
+        with contextlib.suppress(BadRequest):  # too old to answer (the bot was down): act anyway
+            await query.answer()
+        pressed = query.message if isinstance(query.message, Message) else None
+        if pressed is not None and pressed.chat.type != Chat.PRIVATE:
+            pressed = None
+        chat_id = pressed.chat.id if pressed is not None else query.from_user.id
+        event = Press(await self._sender(query.from_user), query.data or "")
+        await self.renderer.show(chat_id, await self.conversation.handle(event), pressed)
+
+    # --- replies out ----------------------------------------------------------------------------
+
+    async def _sender(self, user: User) -> Sender:
+        return sender_of(user, moderator=await self.admins.includes(user.id))
+
+    async def _serve(self, chat: Chat, event: Event) -> None:
+        await self.renderer.show(chat.id, await self.conversation.handle(event))
+
+    async def _say(self, chat: Chat, user: User, key: str) -> None:
+        """A message of this adapter's own, in the member's language (their /lang choice)."""
+        person = await self.conversation.person(await self._sender(user))
+        await self.renderer.show(chat.id, [Reply(person.t(key))])
+
+
+def _message_and_user(update: Update) -> tuple[Message, User]:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    return message, user

@@ -1,0 +1,46 @@
+"""What a Discord member does, step by step, waiting for the bot's answers as Discord sees them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.discord_harness import DiscordHarness, FakeUser, MessageView
+
+
+async def run(
+    chat: DiscordHarness, user: FakeUser, command: str, *, later: int = 0, **options: Any
+) -> MessageView:
+    """Run a slash command; `later`: how many more messages the bot sends after its answer."""
+    sent = await chat.slash(user, command, **options)
+    await chat.wait_for("callback", interaction=sent)
+    for _ in range(later):
+        await chat.wait_for("followup", interaction=sent)
+    return chat.last_response(user)
+
+
+async def run_slow(
+    chat: DiscordHarness, user: FakeUser, command: str, *, later: int = 0, **options: Any
+) -> MessageView:
+    """Run a command the bot defers ("thinking…"), then answers in followups."""
+    sent = await chat.slash(user, command, **options)
+    await chat.wait_for("callback", interaction=sent)
+    for _ in range(1 + later):
+        await chat.wait_for("followup", interaction=sent)
+    return chat.last_response(user)
+
+
+async def press(
+    chat: DiscordHarness, user: FakeUser, message: MessageView, button: str, *, later: int = 1
+) -> MessageView:
+    """Press a button (by label or custom_id); by default the bot then shows one more message."""
+    sent = await chat.click(user, message, button)
+    await chat.wait_for("callback", interaction=sent)
+    for _ in range(later):
+        await chat.wait_for("followup", interaction=sent)
+    return chat.last_response(user)
+
+
+async def agree(chat: DiscordHarness, user: FakeUser) -> MessageView:
+    """A newcomer asks for a task and accepts the rules; the first task is shown."""
+    prompt = await run(chat, user, "task")
+    return await press(chat, user, prompt, prompt.buttons[0].label or "")

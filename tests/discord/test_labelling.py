@@ -1,0 +1,200 @@
+"""Members label on Discord: buttons, a select menu, an answer box, a recording."""
+
+from __future__ import annotations
+
+import io
+import json
+import wave
+from pathlib import Path
+
+from bots.discord.adapter import DiscordAdapter
+from storage.database import Database
+from tasks.kinds import Kind
+from tests.discord.people import agree, press, run, run_slow
+from tests.support.discord_harness import CALLBACK_MODAL, CALLBACK_UPDATE_MESSAGE, DiscordHarness
+from tests.tasks.builders import active_batch
+
+
+def recording(seconds: float, rate: int = 8000) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"\0\0" * int(seconds * rate))
+    return buffer.getvalue()
+
+
+async def test_a_newcomer_agrees_then_answers_five_tasks_with_buttons(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.choice, items=2, overlap=1, priority=5)
+    await active_batch(db, Kind.rating, items=2, overlap=1, priority=4)
+    await active_batch(db, Kind.compare, items=1, overlap=1, priority=3)
+    ada = discord_chat.add_user("ada")
+
+    prompt = await run(discord_chat, ada, "task")
+    assert "Do you agree?" in prompt.content and prompt.ephemeral
+    assert [b.label for b in prompt.buttons] == ["I agree", "English", "Русский"]
+
+    task = await press(discord_chat, ada, prompt, "I agree")
+    assert discord_chat.current_message(prompt).content == "Thank you! Let's begin."
+    assert "📋 choice batch" in task.content and task.ephemeral
+    assert [b.label for b in task.buttons] == ["yes", "no", "Skip"]
+
+    for tap in ("yes", "no", "5", "1", "A is better"):
+        answered = task
+        task = await press(discord_chat, ada, task, tap)
+        shown = discord_chat.current_message(answered)
+        assert shown.content.startswith("✅ Saved: ") and shown.edited
+        assert shown.buttons == [], "an answered task keeps no buttons"
+
+    assert task.content.startswith("No tasks for you right now")
+    assert await db.fetch_value("SELECT count(*) FROM answers WHERE counted = 1") == 5
+
+
+async def test_a_rating_scale_fits_discords_rows_of_five(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.rating, items=1, options={"scale_min": 0, "scale_max": 10})
+    ada = discord_chat.add_user("ada")
+
+    task = await agree(discord_chat, ada)
+
+    rows = [row["components"] for row in task.components]
+    assert [len(row) for row in rows] == [5, 1, 5, 1], "6-wide rows split into 5 + 1"
+    assert [b.label for b in task.buttons][-1] == "Skip"
+
+
+async def test_multi_labels_are_chosen_in_a_select_menu(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.multi, items=1, overlap=1)
+    ada = discord_chat.add_user("ada")
+    task = await agree(discord_chat, ada)
+
+    menu = task.select()
+    assert [o.label for o in menu.options] == ["a", "b", "c"]
+    assert (menu.min_values, menu.max_values) == (1, 3)
+    assert [b.label for b in task.buttons] == ["Skip"], "no toggle buttons on Discord"
+
+    sent = await discord_chat.select(ada, task, menu.custom_id, ["0", "2"])
+    assert (await discord_chat.wait_for("callback", interaction=sent)).response_type == (
+        CALLBACK_UPDATE_MESSAGE
+    )
+    await discord_chat.wait_for("followup", interaction=sent)
+
+    assert discord_chat.current_message(task).content == "✅ Saved: a, c"
+    assert await db.fetch_value("SELECT value FROM answers") == '["a", "c"]'
+
+
+async def test_too_many_labels_get_a_message_and_the_menu_stays(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.multi, items=1, overlap=1)  # at most 2 labels
+    ada = discord_chat.add_user("ada")
+    task = await agree(discord_chat, ada)
+
+    sent = await discord_chat.select(ada, task, task.select().custom_id, ["0", "1", "2"])
+    await discord_chat.wait_for("callback", interaction=sent)
+
+    assert discord_chat.last_response(ada).content == "choose from 1 to 2 labels"
+    assert discord_chat.current_message(task).selects, "the task can still be answered"
+    assert await db.fetch_value("SELECT count(*) FROM answers") == 0
+
+
+async def test_a_text_task_is_answered_in_an_answer_box(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.text, items=1, overlap=1)
+    ada = discord_chat.add_user("ada")
+    task = await agree(discord_chat, ada)
+    assert "Press ✏️ Write answer below to type it." in task.content
+    assert [b.label for b in task.buttons] == ["✏️ Write answer", "Skip"]
+
+    sent = await discord_chat.click(ada, task, "✏️ Write answer")
+    assert (await discord_chat.wait_for("callback", interaction=sent)).response_type == (
+        CALLBACK_MODAL
+    )
+    box = discord_chat.last_modal(ada)
+    assert box.title == "Your answer"
+    assert [(i.label, i.max_length) for i in box.inputs] == [("Answer", 4000)]
+
+    typed = "Topic zero is about the weather in spring."
+    sent = await discord_chat.submit_modal(ada, box.custom_id, {"answer": typed})
+    await discord_chat.wait_for("callback", interaction=sent)
+    await discord_chat.wait_for("followup", interaction=sent)
+
+    assert discord_chat.last_response(ada).content.startswith("No tasks for you right now")
+    assert await db.fetch_value("SELECT value FROM answers") == json.dumps(typed)
+
+
+async def test_a_voice_task_is_answered_with_an_attached_recording(
+    discord_chat: DiscordHarness, db: Database, tmp_path: Path
+) -> None:
+    await active_batch(db, Kind.voice, items=1, overlap=1)
+    ada = discord_chat.add_user("ada")
+    task = await agree(discord_chat, ada)
+    assert "send it with /voice" in task.content
+
+    refused = await run_slow(discord_chat, ada, "voice", recording=("notes.txt", b"hello"))
+    assert refused.content.startswith("notes.txt is not an audio recording")
+
+    saved = await run_slow(
+        discord_chat, ada, "voice", later=1, recording=("take.wav", recording(2.5))
+    )
+
+    assert discord_chat.calls_of("attachment"), "downloaded from the attachment URL"
+    answer = json.loads(await db.fetch_value("SELECT value FROM answers"))
+    stored = Path(answer["file"])
+    assert stored.is_relative_to(tmp_path / "data" / "voice" / "discord" / str(ada.id))
+    assert stored.read_bytes() == recording(2.5)  # noqa: ASYNC240 - a small file, read once
+    assert answer["duration"] == 2.5
+    assert saved.content.startswith("No tasks for you right now")
+
+
+async def test_a_recording_of_unknown_length_asks_for_seconds(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.voice, items=1, overlap=1)
+    ada = discord_chat.add_user("ada")
+    await agree(discord_chat, ada)
+
+    asked = await run_slow(discord_chat, ada, "voice", recording=("take.m4a", b"\0" * 64))
+    assert "for example /voice seconds:7" in asked.content
+
+    await run_slow(
+        discord_chat, ada, "voice", later=1, recording=("take.m4a", b"\0" * 64), seconds=3.0
+    )
+    answer = json.loads(await db.fetch_value("SELECT value FROM answers"))
+    assert answer["duration"] == 3.0
+
+
+async def test_a_stale_button_is_refused_and_changes_nothing(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.choice, items=3, overlap=1)
+    ada = discord_chat.add_user("ada")
+    first = await agree(discord_chat, ada)
+
+    await run(discord_chat, ada, "skip", later=1)
+    await press(discord_chat, ada, first, "yes", later=0)
+
+    refused = discord_chat.current_message(first)
+    assert refused.content.startswith("This task is no longer yours") and refused.buttons == []
+    assert await db.fetch_value("SELECT count(*) FROM answers") == 0
+
+
+async def test_buttons_keep_working_after_a_restart(
+    discord_chat: DiscordHarness, db: Database, adapter: DiscordAdapter
+) -> None:
+    await active_batch(db, Kind.choice, items=2, overlap=1)
+    ada = discord_chat.add_user("ada")
+    task = await agree(discord_chat, ada)
+
+    restarted = DiscordAdapter(adapter.conversation, adapter.config)
+    await discord_chat.restart(restarted.client)
+    await press(discord_chat, ada, task, "no")
+
+    assert discord_chat.current_message(task).content == "✅ Saved: no"
+    assert await db.fetch_value("SELECT value FROM answers") == '"no"'

@@ -1,0 +1,121 @@
+"""Moderators run batches with /batch; everybody else is refused."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from bots.conversation.core import Conversation
+from bots.discord.adapter import DiscordAdapter
+from bots.discord.config import DiscordConfig
+from storage.database import Database
+from tasks.kinds import Kind
+from tests.discord.conftest import WATCHED
+from tests.discord.people import agree, press, run, run_slow
+from tests.support.discord_harness import CALLBACK_DEFERRED_MESSAGE, DiscordHarness, RoleSpec
+from tests.tasks.builders import active_batch
+
+GOOD = (
+    json.dumps(
+        {
+            "batch": {
+                "kind": "choice",
+                "title": "Cats or dogs",
+                "instructions": "Which?",
+                "labels": ["cat", "dog"],
+                "overlap": 1,
+            }
+        }
+    )
+    + "\n"
+    + json.dumps({"id": "p1", "text": "meow"})
+    + "\n"
+    + json.dumps({"id": "p2", "text": "woof"})
+    + "\n"
+).encode()
+BAD = GOOD.replace(b'"woof"}', b'"woof", "gold": "cow"}').replace(b'"p2"', b'"p1"')
+
+
+async def test_a_moderator_imports_a_bad_then_a_good_file_and_starts_it(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    mod = discord_chat.add_user("mod", roles=["Moderator"])
+
+    sent = await discord_chat.slash(mod, "batch import", file=("pets.jsonl", BAD))
+    deferred = await discord_chat.wait_for("callback", interaction=sent)
+    assert deferred.response_type == CALLBACK_DEFERRED_MESSAGE, "acknowledged before the work"
+    await discord_chat.wait_for("followup", interaction=sent)
+    refused = discord_chat.last_response(mod)
+    assert refused.content.splitlines() == [
+        "Nothing was imported from pets.jsonl:",
+        'pets.jsonl:3: duplicate item id "p1" (first on line 2)',
+    ]
+    assert refused.ephemeral and not refused.loading
+    assert await db.fetch_value("SELECT count(*) FROM batches") == 0
+
+    imported = await run_slow(discord_chat, mod, "batch import", file=("pets.jsonl", GOOD))
+    assert imported.content == (
+        "Imported batch 1 (choice, 2 items) as a draft: Cats or dogs. "
+        "Start it with /batch activate 1."
+    )
+
+    started = await run(discord_chat, mod, "batch activate", batch=1)
+    assert started.content == "Batch #1 is now active."
+    assert [b.label for b in started.buttons] == ["Get a task"]
+    listed = await run(discord_chat, mod, "batch list")
+    assert listed.content.splitlines() == ["Batches:", "#1 Cats or dogs — choice, active, 0% done"]
+
+
+async def test_a_moderator_follows_progress_and_exports_a_file(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    batch_id = await active_batch(db, Kind.choice, items=2, overlap=1)
+    ada = discord_chat.add_user("ada")
+    mod = discord_chat.add_user("mod", roles=["Moderator"])
+    await press(discord_chat, ada, await agree(discord_chat, ada), "yes")
+
+    progress = await run(discord_chat, mod, "batch show", batch=batch_id)
+    assert "Answers: 1 of 2 (50%)" in progress.content
+
+    sent = await discord_chat.slash(mod, "batch export", batch=batch_id, format="csv")
+    assert (await discord_chat.wait_for("callback", interaction=sent)).response_type == (
+        CALLBACK_DEFERRED_MESSAGE
+    )
+    delivered = await discord_chat.wait_for("followup", interaction=sent)
+
+    [export] = delivered.files
+    assert export.filename == f"batch-{batch_id}.csv"
+    header, row = export.data.decode().splitlines()
+    assert header.startswith("batch_id,batch_title,kind,item_id")
+    assert row.startswith(f"{batch_id},choice batch,choice,i") and ",yes," in row
+    shown = discord_chat.last_response(mod)
+    assert shown.attachments[0]["filename"] == f"batch-{batch_id}.csv"
+
+
+async def test_a_member_without_the_role_is_refused(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    bob = discord_chat.add_user("bob")
+
+    listed = await run(discord_chat, bob, "batch list")
+    imported = await run_slow(discord_chat, bob, "batch import", file=("pets.jsonl", GOOD))
+    paused = await run(discord_chat, bob, "batch pause", batch=1)
+
+    for reply in (listed, imported, paused):
+        assert reply.content == "Sorry, only moderators can do that." and reply.ephemeral
+    assert await db.fetch_value("SELECT count(*) FROM batches") == 0
+
+
+async def test_the_moderator_role_is_the_one_configured(
+    conversation: Conversation, config: DiscordConfig, db: Database
+) -> None:
+    staffed = DiscordAdapter(conversation, replace(config, moderator_role="Staff"))
+    roles = (RoleSpec("Staff"), RoleSpec("Moderator"))
+    async with DiscordHarness(staffed.client, roles=roles, watch_loggers=WATCHED) as chat:
+        staff = chat.add_user("staff", roles=["Staff"])
+        other = chat.add_user("other", roles=["Moderator"])
+
+        assert (await run(chat, staff, "batch list")).content.startswith("No batches yet.")
+        assert (await run(chat, other, "batch list")).content == (
+            "Sorry, only moderators can do that."
+        )

@@ -1,0 +1,178 @@
+"""Members label in the private chat: buttons, typed text, voice notes; answered tasks are edited
+in place, so a labelling run reads as one line per answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bots.conversation.i18n import catalog
+from storage.database import Database
+from tasks.kinds import Kind
+from tests.support.telegram_api import button_texts
+from tests.tasks.builders import active_batch
+from tests.telegram.member import Member, text_of
+
+
+async def onboard(member: Member) -> dict:
+    await member.send("/start")
+    return await member.press("I agree")
+
+
+async def test_a_newcomer_agrees_then_gets_a_task_with_buttons(db: Database, bot, member) -> None:
+    await active_batch(db, Kind.choice, items=3)
+    ada = member("Ada")
+
+    welcome = await ada.send("/start")
+    assert text_of(welcome).startswith("Welcome to microtasks!")
+    assert button_texts(welcome) == ["I agree", "English", "Русский"]
+
+    task = await ada.press("I agree")
+
+    answered, edited = ada.server.calls("answerCallbackQuery"), ada.server.calls("editMessageText")
+    assert answered[0].index < edited[0].index, "the press is answered first, then the edit"
+    assert ada.texts[0] == "Thank you! Let's begin."
+    assert button_texts(ada.server.bot_messages(ada.user)[0]) == [], "consent buttons are gone"
+    assert "📋 choice batch" in text_of(task) and "ℹ️ Do the choice task." in text_of(task)
+    assert button_texts(task) == ["yes", "no", "Skip"]
+
+
+async def test_a_russian_member_is_answered_in_russian(db: Database, bot, member) -> None:
+    await active_batch(db, Kind.compare, items=2, overlap=1)
+    ivan, ru = member("Ivan", language="ru"), catalog("ru")
+
+    welcome = await ivan.send("/start")
+    assert text_of(welcome).startswith(ru["start.welcome"])
+    task = await ivan.press(ru["button.agree"])
+    assert button_texts(task)[:2] == [ru["compare.a"], ru["compare.b"]]
+    await ivan.press(ru["compare.a"])
+
+    assert ivan.texts[:2] == [ru["start.thanks"], ru["answer.saved"].format(answer=ru["compare.a"])]
+
+
+async def test_ten_labels_in_a_row_leave_one_line_per_answer(db: Database, bot, member) -> None:
+    await active_batch(db, Kind.choice, items=3, overlap=1, priority=5)
+    await active_batch(db, Kind.rating, items=3, overlap=1, priority=4)
+    await active_batch(db, Kind.compare, items=4, overlap=1, priority=3)
+    ada = member("Ada")
+    await onboard(ada)
+
+    taps = ["yes", "no", "yes", "4", "5", "1", "A is better", "Equally good", "Both are bad"]
+    for tap in [*taps, "B is better"]:
+        await ada.press(tap)
+
+    assert ada.texts == [
+        "Thank you! Let's begin.",
+        *(f"✅ Saved: {tap}" for tap in [*taps, "B is better"]),
+        "No tasks for you right now. Thank you! Use /notify to hear about new batches.",
+    ]
+    assert all(button_texts(m) == [] for m in ada.server.bot_messages(ada.user))
+    assert await db.fetch_value("SELECT count(*) FROM answers WHERE counted = 1") == 10
+
+
+async def test_multi_labels_toggle_in_place_then_submit(db: Database, bot, member) -> None:
+    await active_batch(db, Kind.multi, items=1, overlap=1)
+    ada = member("Ada")
+    task = await onboard(ada)
+
+    toggled = await ada.press("a", new=0)
+    assert toggled["message_id"] == task["message_id"]
+    assert button_texts(toggled)[:3] == ["☑ a", "☐ b", "☐ c"]
+    await ada.press("c", new=0)
+    await ada.press("Submit (2 chosen)")
+
+    assert ada.texts[1] == "✅ Saved: a, c"
+    assert await db.fetch_value("SELECT value FROM answers") == '["a", "c"]'
+
+
+async def test_skip_by_button_and_by_command(db: Database, bot, member) -> None:
+    await active_batch(db, Kind.choice, items=2, overlap=1)
+    ada = member("Ada")
+    first = text_of(await onboard(ada))
+
+    second = await ada.press("Skip")
+    assert ada.texts[1] == "⏭ Skipped." and text_of(second) != first
+    await ada.send("/skip", new=2)
+
+    assert ada.texts[-2:] == [
+        "⏭ Skipped.",
+        "No tasks for you right now. Thank you! Use /notify to hear about new batches.",
+    ]
+
+
+async def test_a_text_task_takes_the_next_typed_message(db: Database, bot, member) -> None:
+    await active_batch(db, Kind.text, items=2, overlap=1)
+    ada = member("Ada")
+    task = await onboard(ada)
+    assert "✍️ write about topic" in text_of(task) and button_texts(task) == ["Skip"]
+
+    too_short = await ada.send("hey")
+    assert text_of(too_short) == "your text has 3 characters; write at least 5"
+    await ada.send("Write a haiku about autumn rain in Kyoto.", new=2)
+
+    assert any(text.startswith("✅ Saved: your text") for text in ada.texts)
+    assert await db.fetch_value("SELECT value FROM answers") == (
+        '"Write a haiku about autumn rain in Kyoto."'
+    )
+
+
+async def test_a_voice_task_takes_a_voice_note_stored_under_the_data_folder(
+    db: Database, bot, member, tmp_path: Path
+) -> None:
+    await active_batch(db, Kind.voice, items=1, overlap=1)
+    ada = member("Ada")
+    task = await onboard(ada)
+    assert "🎙 «Sentence number 0.»" in text_of(task)
+
+    too_short = await ada.record(b"OggS-short", 0)
+    assert text_of(too_short) == "your recording lasts 0 s; it must last 1 to 20 s"
+    await ada.record(b"OggS-a-good-reading", 3, new=2)
+
+    assert any(text.startswith("✅ Saved: your recording") for text in ada.texts)
+    stored = [p for p in (tmp_path / "data" / "voice" / "telegram").iterdir()]
+    saved = next(p for p in stored if p.read_bytes() == b"OggS-a-good-reading")
+    answer = json.loads(await db.fetch_value("SELECT value FROM answers"))
+    assert answer == {"file": str(saved), "duration": 3.0}
+
+
+async def test_a_forged_or_stale_button_is_refused(db: Database, bot, member) -> None:
+    await active_batch(db, Kind.choice, items=3, overlap=1)
+    ada, eve = member("Ada"), member("Eve")
+    await onboard(ada)
+    eves_task = await onboard(eve)
+    _, adas_yes = ada.find("yes")
+
+    refused = await eve.press_data(eves_task, adas_yes.callback_data or "")
+
+    assert text_of(refused).startswith("This task is no longer yours")
+    assert button_texts(refused) == []
+    assert await db.fetch_value("SELECT count(*) FROM answers") == 0
+
+
+async def test_an_image_item_is_sent_as_a_photo_and_answered_in_its_caption(
+    db: Database, bot, member, tmp_path: Path
+) -> None:
+    from tasks.batch_file import read_batch_file
+    from tasks.batches import BatchService
+
+    (tmp_path / "cat.jpg").write_bytes(b"\xff\xd8\xff\xe0 a cat")
+    batch = tmp_path / "pets.jsonl"
+    batch.write_text(
+        '{"batch": {"kind": "choice", "title": "Pets", "instructions": "Which animal?",'
+        ' "labels": ["cat", "dog"], "overlap": 1}}\n'
+        '{"id": "p1", "image": "cat.jpg"}\n'
+        '{"id": "p2", "image": "https://example.org/dog.jpg", "text": "At the park"}\n'
+    )
+    await BatchService(db).import_draft(read_batch_file(batch), activate=True)
+    ada = member("Ada")
+
+    first = await onboard(ada)
+    (upload,) = ada.server.calls("sendPhoto")[:1]
+    assert upload.files["photo"].content == b"\xff\xd8\xff\xe0 a cat"
+    assert "📋 Pets" in first["caption"] and button_texts(first) == ["cat", "dog", "Skip"]
+
+    second = await ada.press("cat")
+    assert ada.server.calls("editMessageCaption"), "the photo's caption says what was saved"
+    assert ada.texts[1] == "✅ Saved: cat"
+    assert ada.server.calls("sendPhoto")[1].params["photo"] == "https://example.org/dog.jpg"
+    assert "At the park" in second["caption"]

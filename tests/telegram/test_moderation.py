@@ -1,0 +1,83 @@
+"""Moderators run batches from the private chat: send a batch file, activate, export a document.
+Moderators are the MODERATORS ids and the administrators of the community chat; nobody else."""
+
+from __future__ import annotations
+
+import json
+
+from storage.database import Database
+from tasks.kinds import Kind
+from tests.support.telegram_api import FakeTelegramServer, button_texts
+from tests.tasks.builders import active_batch
+from tests.telegram.member import text_of
+
+HEADER = {
+    "kind": "choice",
+    "title": "Cats or dogs",
+    "instructions": "Which?",
+    "labels": ["cat", "dog"],
+    "overlap": 1,
+}
+GOOD = "\n".join(
+    json.dumps(line)
+    for line in ({"batch": HEADER}, {"id": "p1", "text": "meow"}, {"id": "p2", "text": "woof"})
+).encode()
+BAD = GOOD.replace(b'"p2"', b'"p1"')
+
+
+async def test_a_moderator_imports_a_bad_then_a_good_file(
+    db: Database, bot, mo, server: FakeTelegramServer
+) -> None:
+    refused = await mo.upload("pets.jsonl", BAD)
+    assert text_of(refused).splitlines() == [
+        "Nothing was imported from pets.jsonl:",
+        'pets.jsonl:3: duplicate item id "p1" (first on line 2)',
+    ]
+    assert await db.fetch_value("SELECT count(*) FROM batches") == 0
+
+    imported = await mo.upload("pets.jsonl", GOOD)
+    assert text_of(imported) == (
+        "Imported batch 1 (choice, 2 items) as a draft: Cats or dogs. Start it with /activate 1."
+    )
+    assert [call.ok for call in server.calls("getFile")] == [True, True]
+
+    active = await mo.send("/activate 1")
+    assert text_of(active) == "Batch #1 is now active." and button_texts(active) == ["Get a task"]
+
+
+async def test_a_moderator_exports_answers_as_a_document(db: Database, bot, mo, member) -> None:
+    batch_id = await active_batch(db, Kind.choice, items=2, overlap=1)
+    ada = member("Ada")
+    await ada.send("/start")
+    await ada.press("I agree")
+    await ada.press("yes")
+
+    export = await mo.send(f"/export {batch_id}")
+
+    assert export["document"]["file_name"] == f"batch-{batch_id}.jsonl"
+    assert export["caption"] == f"Batch #{batch_id}: 1 answers."
+    content = mo.server.file_content(export["document"]["file_id"])
+    assert json.loads(content)["value"] == "yes" and b"Ada" not in content
+
+
+async def test_a_member_is_refused_moderator_commands_and_uploads(
+    db: Database, bot, member
+) -> None:
+    ada = member("Ada")
+
+    for line in ("/batches", "/activate 1", "/export 1"):
+        assert text_of(await ada.send(line)) == "Sorry, only moderators can do that."
+    assert text_of(await ada.upload("pets.jsonl", GOOD)) == "Sorry, only moderators can do that."
+    assert await db.fetch_value("SELECT count(*) FROM batches") == 0
+
+
+async def test_an_administrator_of_the_community_chat_moderates_too(
+    bot, member, server: FakeTelegramServer
+) -> None:
+    carol, dan = member("Carol"), member("Dan")
+    server.set_member(server.group, carol.user, "administrator")
+
+    assert text_of(await carol.send("/batches")).startswith("No batches yet.")
+    assert text_of(await carol.send("/progress 1")) == "there is no batch 1"
+    assert text_of(await dan.send("/batches")) == "Sorry, only moderators can do that."
+    assert len(server.calls("getChatAdministrators")) == 1, "looked up once, then cached"

@@ -1,0 +1,63 @@
+"""`microtasks run` with TELEGRAM_BOT_TOKEN set serves Telegram; a wrong token stops it with a
+message that names the setting and never shows the token."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from tests.support.telegram_api import FakeTelegramServer
+
+MICROTASKS = str(Path(sys.executable).parent / "microtasks")
+
+
+async def start(
+    workdir: Path, token: str, server: FakeTelegramServer
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        MICROTASKS,
+        "run",
+        cwd=workdir,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TELEGRAM_BOT_TOKEN": token,
+            "TELEGRAM_API_BASE_URL": server.api_base_url,
+            "LOG_LEVEL": "WARNING",
+        },
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_microtasks_run_serves_telegram_with_the_sample_batches(
+    server: FakeTelegramServer, tmp_path: Path
+) -> None:
+    ada = server.add_user("Ada", "ada")
+    bot = await start(tmp_path, server.token, server)
+    try:
+        server.user_sends(ada, "/start")
+        welcome = await server.wait_for("sendMessage", timeout=20)
+        server.user_clicks_button(ada, welcome.result, "I agree")
+        task = await server.wait_for("sendMessage", timeout=5)
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(bot.communicate(), timeout=15)
+
+    assert bot.returncode == 0, stderr.decode()
+    assert task.result["text"].startswith("📋"), "a sample batch task"
+    assert server.token.encode() not in stderr
+
+
+async def test_a_rejected_token_stops_the_bot_without_showing_the_token(
+    server: FakeTelegramServer, tmp_path: Path
+) -> None:
+    wrong = "987654321:AAWrongTokenWrongTokenWrongToken00"
+    bot = await start(tmp_path, wrong, server)
+    _, stderr = await asyncio.wait_for(bot.communicate(), timeout=20)
+
+    assert bot.returncode != 0
+    assert b"TELEGRAM_BOT_TOKEN was rejected by Telegram" in stderr
+    assert wrong.encode() not in stderr and b"AAWrongToken" not in stderr
