@@ -21,6 +21,7 @@ from storage.database import Database
 from tasks.duplicates import DUPLICATE_TEXT, is_near_duplicate, normalise_text
 from tasks.eligibility import batch_filter
 from tasks.kinds import BadValue, Kind, clean_answer
+from tasks.language import wrong_language
 from tasks.model import Batch, Member
 from tasks.problems import InputError
 from tasks.quality import Verdict, judge, surplus
@@ -156,6 +157,10 @@ class TaskEngine:
         text_key = None
         if batch.kind is Kind.text:
             text_key = normalise_text(cleaned)
+            if batch.quality.language is not None:
+                wrong = wrong_language(cleaned, batch.quality.language)
+                if wrong is not None:
+                    raise InputError(wrong)
             await self._refuse_near_duplicate(batch, text_key)
         now = self.clock()
 

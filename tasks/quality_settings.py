@@ -27,6 +27,7 @@ QUALITY_KEYS = frozenset(
         "max_overlap",
         "agreement",
         "duplicate_similarity",
+        "language",
         "exam_size",
         "exam_pass_mark",
         "exam_retry_hours",
@@ -50,6 +51,7 @@ class QualitySettings:
     duplicate_similarity: int = (
         90  # text answers this similar (0-100) to an earlier one are refused
     )
+    language: str | None = None  # text answers must be written in this language ("en", "ru")
     exam_size: int | None = None  # an exam: gold items per attempt
     exam_pass_mark: float = 0.8
     exam_retry_hours: float = 24.0
@@ -71,6 +73,7 @@ class QualitySettings:
             "max_overlap": self.max_overlap,
             "agreement": self.agreement,
             "duplicate_similarity": self.duplicate_similarity,
+            "language": self.language,
             "exam_size": self.exam_size,
             "exam_pass_mark": self.exam_pass_mark,
             "exam_retry_hours": self.exam_retry_hours,
@@ -92,6 +95,32 @@ def _name(raw: Mapping[str, Any], key: str) -> str:
                 "settings.name",
                 "{key} must be 1-40 lower-case letters, digits or '-', got {value!r}",
                 key=key,
+                value=value,
+            )
+        )
+    return value
+
+
+def _language(raw: Mapping[str, Any], kind: Kind) -> str:
+    value = raw["language"]
+    if kind is not Kind.text:
+        raise BadValue(
+            problem(
+                "settings.language_kind",
+                "language is checked for text answers only, not for a {kind} batch",
+                kind=kind.value,
+            )
+        )
+    from tasks.language import supported_languages
+
+    known = supported_languages()
+    if not isinstance(value, str) or value not in known:
+        raise BadValue(
+            problem(
+                "settings.language",
+                'language must be a language code such as "en" or "ru" (one of {known}), '
+                "got {value!r}",
+                known=", ".join(sorted(known)),
                 value=value,
             )
         )
@@ -121,6 +150,7 @@ def clean_quality(raw: Mapping[str, Any], kind: Kind, overlap: int) -> QualitySe
         else setting_int(raw, "max_overlap", overlap, overlap, 50),
         agreement=setting_number(raw, "agreement", 0.75, 0.5, 1.0),
         duplicate_similarity=setting_int(raw, "duplicate_similarity", 90, 50, 100),
+        language=_language(raw, kind) if "language" in raw else None,
         exam_size=None if exam_size is None else setting_int(raw, "exam_size", 1, 1, 500),
         exam_pass_mark=setting_number(raw, "exam_pass_mark", 0.8, 0.0, 1.0),
         exam_retry_hours=setting_number(raw, "exam_retry_hours", 24.0, 0.0, 24.0 * 365),
