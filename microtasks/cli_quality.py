@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -22,12 +22,15 @@ from tasks.review_queue import ReviewQueue
 from tasks.rewards import format_amount, to_units
 from tasks.standing import StandingService
 
+if TYPE_CHECKING:
+    from tasks.royalties import RoyaltyShares
+
 T = TypeVar("T")
 review_app = typer.Typer(
     help="Answers waiting for a decision: list, accept, reject.", no_args_is_help=True
 )
 ledger_app = typer.Typer(
-    help="The points ledger: a member's rows, and grants by an admin.", no_args_is_help=True
+    help="The points ledger: a member's rows, grants and royalties.", no_args_is_help=True
 )
 out = Console()
 USER_HELP = "a profile number, or platform:id such as telegram:12345 or console:alice"
@@ -167,3 +170,45 @@ def ledger_grant(
 
     balance, decimals = run_with_db(work)
     out.print(f"granted {amount} to {user}: balance {format_amount(balance, decimals)}")
+
+
+@ledger_app.command("royalty")
+def ledger_royalty(
+    batch_id: Annotated[int, typer.Argument(help="the batch whose data was used")],
+    amount: Annotated[str, typer.Argument(help="tokens to share, e.g. 250")],
+    ref: Annotated[
+        str, typer.Option(help="the use paid for, e.g. an invoice or licence id; once per batch")
+    ],
+    reason: Annotated[str, typer.Option(help="what was paid for: shown to the contributors")],
+    admin: Annotated[
+        str | None, typer.Option("--as", help=f"the admin recording it: {USER_HELP}")
+    ] = None,
+) -> None:
+    """Share a royalty among a batch's contributors, by their accepted answers."""
+    try:
+        tokens = Decimal(amount)
+    except InvalidOperation:
+        fail(f"amount must be a number of tokens such as 250, got {amount!r}")
+    from tasks.royalties import share_royalty
+
+    async def work(db: Database) -> tuple[RoyaltyShares, int]:
+        admin_id = await resolve_profile(db, admin) if admin else None
+        decimals = await StandingService(db).decimals()
+        units = to_units(tokens, decimals)
+        if units <= 0:
+            fail("amount must be more than zero in the token's smallest unit")
+        now = datetime.now(UTC).timestamp()
+        shared = await share_royalty(db, batch_id, ref, units, reason, created_by=admin_id, now=now)
+        return shared, decimals
+
+    shared, decimals = run_with_db(work)
+    if not shared.recorded_now:
+        out.print(f"royalty {ref!r} for batch {batch_id} was recorded before: nothing more paid")
+        return
+    out.print(f"royalty {ref!r} for batch {batch_id}: {amount} tokens", soft_wrap=True)
+    table = Table()
+    table.add_column("profile")
+    table.add_column("share", justify="right")
+    for profile_id, units in sorted(shared.shares.items(), key=lambda s: -s[1]):
+        table.add_row(str(profile_id), format_amount(units, decimals, places=decimals))
+    out.print(table)

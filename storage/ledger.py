@@ -76,14 +76,15 @@ def append(
     payout_ref: str | None = None,
     reason: str | None = None,
     created_by: int | None = None,
+    royalty_id: int | None = None,
 ) -> int | None:
     """Add one row; returns its id, or None if an identical credit or reversal exists already."""
     if amount == 0:
         raise ValueError("a ledger row moves a non-zero amount")
     row = raw.execute(
         "INSERT INTO ledger (profile_id, amount_hi, amount_lo, cause, answer_id, reverses_id,"
-        " payout_ref, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT DO NOTHING RETURNING id",
+        " payout_ref, reason, created_by, created_at, royalty_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
         (
             profile_id,
             *split(amount),
@@ -94,6 +95,7 @@ def append(
             reason,
             created_by,
             now,
+            royalty_id,
         ),
     ).fetchone()
     return None if row is None else row[0]
