@@ -1,12 +1,14 @@
-"""Replies as Telegram messages: inline keyboards, photos, documents, and edits in place.
+"""Replies as Telegram messages: inline keyboards, photos, voice notes, documents, and edits in
+place.
 
 Texts are sent as plain text (no parse mode), so member and batch content can never break
 Telegram's entity parsing. A text over 4096 characters is split at line ends; a caption over 1024
-characters becomes a photo or document without caption followed by the text.
+characters becomes a photo, voice note or document without caption followed by the text.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import OrderedDict
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest
 
+from bots.conversation.callbacks import Action, BadCallback, decode
 from bots.conversation.replies import OutFile, Reply
 
 logger = logging.getLogger("microtasks.telegram")
@@ -21,7 +24,9 @@ logger = logging.getLogger("microtasks.telegram")
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 ELLIPSIS = "…"
-KNOWN_PHOTOS = 2048  # image -> Telegram file_id, so a local image is uploaded once
+VOICE_SUFFIXES = frozenset({".ogg", ".oga", ".opus", ".mp3", ".m4a"})
+KNOWN_UPLOADS = 2048  # image or recording -> Telegram file_id, so each is uploaded once
+KNOWN_CHATS = 100_000  # chats whose live task message is remembered
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -58,11 +63,18 @@ def not_modified(error: BadRequest) -> bool:
 
 
 class Renderer:
-    """Shows the conversation's replies in one chat."""
+    """Shows the conversation's replies in one chat.
+
+    A chat has one live task at a time: when a new task message is sent, the buttons of the
+    previous one are removed (a typed or recorded answer leaves no stale Skip button behind).
+    Which message that is lives in memory only; after a restart an old button is still refused
+    by the core.
+    """
 
     def __init__(self, bot: Bot):
         self.bot = bot
-        self._photos: OrderedDict[str, str] = OrderedDict()
+        self._uploaded: OrderedDict[str, str] = OrderedDict()
+        self._live_tasks: OrderedDict[int, int] = OrderedDict()  # chat -> task message id
 
     async def show(
         self, chat_id: int, replies: list[Reply], pressed: Message | None = None
@@ -74,7 +86,9 @@ class Renderer:
                 pressed = None
                 if edited:
                     continue
-            await self.send(chat_id, reply)
+            sent = await self.send(chat_id, reply)
+            if sent is not None and is_task(reply):
+                await self._retire_previous_task(chat_id, sent.message_id)
 
     async def edit(self, message: Message, reply: Reply) -> bool:
         """Replace a message's text (or caption) and keyboard; False when it cannot be edited.
@@ -93,66 +107,99 @@ class Renderer:
                     shorten(reply.text, TEXT_LIMIT), reply_markup=keyboard(reply)
                 )
         except BadRequest as error:
-            if not_modified(error):  # the same button pressed twice: already shown
-                return True
-            logger.info("telegram.edit_refused", extra={"fields": {"reason": error.message}})
-            return False
+            if not not_modified(error):
+                logger.info("telegram.edit_refused", extra={"fields": {"reason": error.message}})
+                return False
+            # the same button pressed twice: already shown
+        if not is_task(reply) and self._live_tasks.get(message.chat_id) == message.message_id:
+            del self._live_tasks[message.chat_id]
         return True
 
-    async def send(self, chat_id: int, reply: Reply) -> None:
-        if reply.image and await self._send_photo(chat_id, reply):
-            return
+    async def send(self, chat_id: int, reply: Reply) -> Message | None:
+        """Send one reply; the message that carries its buttons (the last one sent)."""
+        if reply.image and (sent := await self._send_media(chat_id, reply, "photo", reply.image)):
+            return sent
+        if reply.audio and (
+            sent := await self._send_media(chat_id, reply, recording_kind(reply.audio), reply.audio)
+        ):
+            return sent
         if reply.files:
-            await self._send_files(chat_id, reply)
-            return
-        await self._send_text(chat_id, reply.text, keyboard(reply))
+            return await self._send_files(chat_id, reply)
+        return await self._send_text(chat_id, reply.text, keyboard(reply))
 
     async def _send_text(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
-    ) -> None:
+    ) -> Message:
         pieces = split_text(text)
+        sent: list[Message] = []
         for number, piece in enumerate(pieces, start=1):
             last = number == len(pieces)
-            await self.bot.send_message(chat_id, piece, reply_markup=markup if last else None)
+            sent.append(
+                await self.bot.send_message(chat_id, piece, reply_markup=markup if last else None)
+            )
+        return sent[-1]
 
-    async def _send_photo(self, chat_id: int, reply: Reply) -> bool:
-        """The image, captioned with the text when it fits; False if Telegram cannot show it."""
-        assert reply.image is not None
+    async def _send_media(
+        self, chat_id: int, reply: Reply, kind: str, source: str
+    ) -> Message | None:
+        """An image (as a photo) or a recording (as a voice note, or a document when Telegram
+        cannot play its format), captioned with the text when it fits; None if Telegram cannot
+        show it, so the text goes alone."""
         fits = len(reply.text) <= CAPTION_LIMIT
+        send = {
+            "photo": self.bot.send_photo,
+            "voice": self.bot.send_voice,
+            "document": self.bot.send_document,
+        }[kind]
         try:
-            sent = await self.bot.send_photo(
+            sent = await send(
                 chat_id,
-                self._photos.get(reply.image) or photo_source(reply.image),
+                self._uploaded.get(source) or media_source(source),
                 caption=reply.text if fits else None,
                 reply_markup=keyboard(reply) if fits else None,
             )
         except (BadRequest, OSError) as error:
-            self._photos.pop(reply.image, None)
-            fields = {"image": reply.image, "error": str(error)}
-            logger.warning("telegram.photo_failed", extra={"fields": fields})
-            return False
-        self._remember_photo(reply.image, sent)
+            self._uploaded.pop(source, None)
+            fields = {"kind": kind, "source": source, "error": str(error)}
+            logger.warning("telegram.media_failed", extra={"fields": fields})
+            return None
+        self._remember_upload(source, sent)
         if not fits:
-            await self._send_text(chat_id, reply.text, keyboard(reply))
-        return True
+            return await self._send_text(chat_id, reply.text, keyboard(reply))
+        return sent
 
-    def _remember_photo(self, image: str, sent: Message) -> None:
-        if not sent.photo:
+    def _remember_upload(self, source: str, sent: Message) -> None:
+        media = sent.photo[-1] if sent.photo else sent.voice or sent.document
+        if media is None:
             return
-        self._photos[image] = sent.photo[-1].file_id
-        self._photos.move_to_end(image)
-        while len(self._photos) > KNOWN_PHOTOS:
-            self._photos.popitem(last=False)
+        self._uploaded[source] = media.file_id
+        self._uploaded.move_to_end(source)
+        while len(self._uploaded) > KNOWN_UPLOADS:
+            self._uploaded.popitem(last=False)
 
-    async def _send_files(self, chat_id: int, reply: Reply) -> None:
+    async def _retire_previous_task(self, chat_id: int, message_id: int) -> None:
+        """Remember `message_id` as the chat's live task; remove the old task's buttons."""
+        previous = self._live_tasks.pop(chat_id, None)
+        self._live_tasks[chat_id] = message_id
+        while len(self._live_tasks) > KNOWN_CHATS:
+            self._live_tasks.popitem(last=False)
+        if previous is None or previous == message_id:
+            return
+        try:
+            await self.bot.edit_message_reply_markup(chat_id, previous, reply_markup=None)
+        except BadRequest as error:  # deleted by the member, or already without buttons
+            logger.info("telegram.buttons_kept", extra={"fields": {"reason": error.message}})
+
+    async def _send_files(self, chat_id: int, reply: Reply) -> Message:
         first, *others = reply.files
         if len(reply.text) <= CAPTION_LIMIT:
-            await self._send_file(chat_id, first, reply.text, keyboard(reply))
+            carrier = await self._send_file(chat_id, first, reply.text, keyboard(reply))
         else:
-            await self._send_text(chat_id, reply.text, keyboard(reply))
+            carrier = await self._send_text(chat_id, reply.text, keyboard(reply))
             await self._send_file(chat_id, first)
         for file in others:
             await self._send_file(chat_id, file)
+        return carrier
 
     async def _send_file(
         self,
@@ -160,8 +207,8 @@ class Renderer:
         file: OutFile,
         caption: str | None = None,
         markup: InlineKeyboardMarkup | None = None,
-    ) -> None:
-        await self.bot.send_document(
+    ) -> Message:
+        return await self.bot.send_document(
             chat_id,
             InputFile(file.content, filename=file.filename),
             caption=caption,
@@ -169,6 +216,20 @@ class Renderer:
         )
 
 
-def photo_source(image: str) -> str | Path:
+def is_task(reply: Reply) -> bool:
+    """A task message: one of its buttons skips a lease (every task offers Skip)."""
+    for button in reply.all_buttons:
+        with contextlib.suppress(BadCallback):
+            if decode(button.data).action is Action.skip:
+                return True
+    return False
+
+
+def recording_kind(path: str) -> str:
+    """How to send a recording: Telegram plays OGG/Opus, MP3 and M4A as voice notes."""
+    return "voice" if Path(path).suffix.lower() in VOICE_SUFFIXES else "document"
+
+
+def media_source(source: str) -> str | Path:
     """An http(s) URL Telegram fetches itself, or a local file this bot uploads."""
-    return image if image.startswith(("https://", "http://")) else Path(image)
+    return source if source.startswith(("https://", "http://")) else Path(source)

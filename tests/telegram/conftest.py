@@ -24,6 +24,8 @@ from tasks.engine import TaskEngine
 from tests.clock import ManualClock
 from tests.support.telegram_api import FakeTelegramServer, FakeUser
 from tests.telegram.member import Member
+from wallet.linking import WalletLinker
+from wallet.siwe_message import SiweRules
 
 
 @pytest.fixture
@@ -38,17 +40,31 @@ def moderator_user(server: FakeTelegramServer) -> FakeUser:
     return server.add_user("Mo", username="mo")
 
 
+SIWE = SiweRules("microtasks.local", "https://microtasks.local", 8453, community="Label Guild")
+
+
 @pytest.fixture
-def conversation(db: Database, moderator_user: FakeUser, tmp_path: Path) -> Conversation:
-    clock = ManualClock()
-    services = Services(
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def services(
+    db: Database, moderator_user: FakeUser, clock: ManualClock, tmp_path: Path
+) -> Services:
+    return Services(
         db=db,
         engine=TaskEngine(db, clock=clock, rng=random.Random(5)),
         batches=BatchService(db, clock=clock),
         clock=clock,
         data_dir=tmp_path / "data",
         moderator_ids=frozenset({f"telegram:{moderator_user.id}"}),
+        wallet=WalletLinker(db, SIWE, clock=clock, explorer_url="https://basescan.org"),
     )
+
+
+@pytest.fixture
+def conversation(services: Services) -> Conversation:
     return Conversation(services, throttle=Throttle(rate=1000, burst=1000))
 
 

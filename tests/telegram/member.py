@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.support.telegram_api import Button, FakeTelegramServer, FakeUser, keyboard
 
-SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+SENDS = frozenset({"sendMessage", "sendPhoto", "sendVoice", "sendDocument"})
 EDITS = frozenset({"editMessageText", "editMessageCaption"})
 
 

@@ -55,6 +55,7 @@ async def test_the_command_menu_is_set_in_english_and_russian(
     assert menu == server.commands("en")
     assert {"command": "task", "description": english["help.task"]} in menu
     assert "export" not in [command["command"] for command in menu], "members' menu"
+    assert {"command": "wallet", "description": english["help.wallet"]} in menu
     assert {"command": "task", "description": russian["help.task"]} in server.commands("ru")
     moderators = server.commands("ru", scope={"type": "chat", "chat_id": mo.id})
     assert {"command": "export", "description": russian["help.export"]} in moderators

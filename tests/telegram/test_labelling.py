@@ -67,6 +67,7 @@ async def test_ten_labels_in_a_row_leave_one_line_per_answer(db: Database, bot, 
         "No tasks for you right now. Thank you! Use /notify to hear about new batches.",
     ]
     assert all(button_texts(m) == [] for m in ada.server.bot_messages(ada.user))
+    assert ada.server.calls("editMessageReplyMarkup") == [], "pressed tasks were edited already"
     assert await db.fetch_value("SELECT count(*) FROM answers WHERE counted = 1") == 10
 
 
@@ -109,8 +110,13 @@ async def test_a_text_task_takes_the_next_typed_message(db: Database, bot, membe
     too_short = await ada.send("hey")
     assert text_of(too_short) == "your text has 3 characters; write at least 5"
     await ada.send("Write a haiku about autumn rain in Kyoto.", new=2)
+    await ada.server.wait_for("editMessageReplyMarkup")
 
     assert any(text.startswith("✅ Saved: your text") for text in ada.texts)
+    shown = ada.server.bot_messages(ada.user)
+    assert [button_texts(m) for m in shown if "✍️" in text_of(m)] == [[], ["Skip"]], (
+        "the answered task keeps no stale Skip button; the next one has it"
+    )
     assert await db.fetch_value("SELECT value FROM answers") == (
         '"Write a haiku about autumn rain in Kyoto."'
     )
@@ -176,3 +182,26 @@ async def test_an_image_item_is_sent_as_a_photo_and_answered_in_its_caption(
     assert ada.texts[1] == "✅ Saved: cat"
     assert ada.server.calls("sendPhoto")[1].params["photo"] == "https://example.org/dog.jpg"
     assert "At the park" in second["caption"]
+
+
+async def test_a_reviewer_hears_the_recording_as_a_voice_note_and_approves_it(
+    db: Database, bot, member, server
+) -> None:
+    from tasks.quality_settings import QualitySettings
+
+    await active_batch(
+        db, Kind.voice, items=1, overlap=1, quality=QualitySettings(review_overlap=1)
+    )
+    ada, bob = member("Ada"), member("Bob")
+    await onboard(ada)
+    await ada.record(b"OggS-ada-reads-aloud", 4, new=2)
+
+    review = await onboard(bob)
+
+    (sent,) = server.calls("sendVoice")
+    assert sent.files["voice"].content == b"OggS-ada-reads-aloud", "the stored recording"
+    assert review["voice"]["file_id"] and "🎧" in review["caption"]
+    assert button_texts(review)[0] == "Approve"
+    await bob.press("Approve")
+    assert server.calls("editMessageCaption"), "the voice note's caption says what was saved"
+    assert await db.fetch_value("SELECT status FROM answers ORDER BY id LIMIT 1") == "accepted"

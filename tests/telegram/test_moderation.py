@@ -81,3 +81,15 @@ async def test_an_administrator_of_the_community_chat_moderates_too(
     assert text_of(await carol.send("/progress 1")) == "there is no batch 1"
     assert text_of(await dan.send("/batches")) == "Sorry, only moderators can do that."
     assert len(server.calls("getChatAdministrators")) == 1, "looked up once, then cached"
+
+
+async def test_when_the_administrators_cannot_be_read_nobody_moderates_by_that_route(
+    bot, member, mo, server: FakeTelegramServer, caplog
+) -> None:
+    carol = member("Carol")
+    server.set_member(server.group, carol.user, "administrator")
+    server.fail_next("getChatAdministrators", 400, "Bad Request: chat not found")
+
+    assert text_of(await carol.send("/batches")) == "Sorry, only moderators can do that."
+    assert text_of(await mo.send("/batches")).startswith("No batches yet."), "MODERATORS still"
+    assert [r.fields["error"] for r in caplog.records if r.msg == "telegram.admins_unavailable"]

@@ -16,6 +16,7 @@ MEMBER_COMMANDS = (
     "me",
     "history",
     "leaderboard",
+    "wallet",
     "appeal",
     "notify",
     "lang",
