@@ -1,9 +1,9 @@
 """The slash commands: each one is a conversation command (or an upload, or a recording).
 
-Members: /task /skip /stop /me /leaderboard /notify /lang /help /wallet /voice.
-Moderators: /batch import|list|show|activate|pause|resume|close|export (the core refuses
-everybody else, with its own words). There is no /start: a newcomer's first command gets the
-consent prompt from the conversation anyway.
+Members: /task /skip /stop /me /history /leaderboard /appeal /notify /lang /help /wallet /voice.
+Moderators: /batch import|list|show|activate|pause|resume|close|export and
+/review list|accept|reject|uphold|overturn (the core refuses everybody else, with its own
+words). There is no /start: a newcomer's first command gets the consent prompt anyway.
 
 Descriptions are the catalog's help texts; `CatalogTranslator` gives Discord the other
 languages of the catalog, so a Russian client shows Russian descriptions.
@@ -26,6 +26,7 @@ from bots.discord.render import discord_commands
 from bots.discord.voice import answer_with_recording
 
 MAX_DESCRIPTION = 100
+MAX_REASON = 1000
 
 
 def described(key: str) -> app_commands.locale_str:
@@ -81,6 +82,23 @@ async def stop(interaction: discord.Interaction[Any]) -> None:
 @app_commands.command(name="me", description=described("help.me"))
 async def me(interaction: discord.Interaction[Any]) -> None:
     await say(interaction, "me")
+
+
+@app_commands.command(name="history", description=described("help.history"))
+async def history(interaction: discord.Interaction[Any]) -> None:
+    await say(interaction, "history")
+
+
+@app_commands.command(name="appeal", description=described("discord.appeal_command"))
+@app_commands.describe(
+    answer=described("discord.option_answer"), reason=described("discord.option_appeal")
+)
+async def appeal(
+    interaction: discord.Interaction[Any],
+    answer: Range[int, 1],
+    reason: Range[str, 1, MAX_REASON],
+) -> None:
+    await say(interaction, "appeal", f"{answer} {reason}")
 
 
 @app_commands.command(name="leaderboard", description=described("help.leaderboard"))
@@ -206,16 +224,58 @@ async def batch_export(
     )
 
 
+# --------------------------------------------------------------------------- reviews
+
+review = app_commands.Group(name="review", description=described("discord.review_group"))
+
+
+@review.command(name="list", description=described("help.reviews"))
+async def review_list(interaction: discord.Interaction[Any]) -> None:
+    await say(interaction, "reviews")
+
+
+def _decision(step: str, *, with_reason: bool) -> app_commands.Command[Any, ..., None]:
+    async def decide(interaction: discord.Interaction[Any], answer: Range[int, 1]) -> None:
+        await say(interaction, step, str(answer))
+
+    async def decide_why(
+        interaction: discord.Interaction[Any],
+        answer: Range[int, 1],
+        reason: Range[str, 1, MAX_REASON] | None = None,
+    ) -> None:
+        await say(interaction, step, f"{answer} {reason or ''}".strip())
+
+    command = app_commands.Command(
+        name=step,
+        description=described(f"help.{step}"),
+        callback=decide_why if with_reason else decide,
+    )
+    if with_reason:
+        return app_commands.describe(
+            answer=described("discord.option_answer"), reason=described("discord.option_reason")
+        )(command)
+    return app_commands.describe(answer=described("discord.option_answer"))(command)
+
+
+review.add_command(_decision("accept", with_reason=True))
+review.add_command(_decision("reject", with_reason=True))
+review.add_command(_decision("uphold", with_reason=False))
+review.add_command(_decision("overturn", with_reason=False))
+
+
 COMMANDS: tuple[app_commands.Command[Any, ..., None] | app_commands.Group, ...] = (
     task,
     skip,
     stop,
     me,
+    history,
     leaderboard,
+    appeal,
     notify,
     lang,
     help_,
     wallet,
     voice,
     batch,
+    review,
 )

@@ -6,14 +6,19 @@ registers the templates at start-up, so a message keeps working after a restart.
 * `PressButton` carries the conversation's own button data (`v1:<action>:<ref>:<arg>`).
 * `LabelSelect` (`dc1:multi:<lease>`) answers a multi-label task; its values are label indexes
   and it sends the same press the core's Submit button would.
+* `AnswerSelect` (`dc1:pick:<lease>`) holds the answers of a task with more answer buttons than
+  Discord's rows allow (a choice of up to 25 labels); choosing one is pressing its button.
 * `WriteButton` (`dc1:write:<lease>`) opens `AnswerModal` for a text task. The modal's submission
   is read from the raw interaction (see `events.modal_values`), so it too survives a restart.
+* `ReplyButton` (`dc1:reply`) opens the same kind of box for a reply the conversation waits for
+  outside a task (the signature of a wallet link): what is typed there is typed text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -112,18 +117,57 @@ class LabelSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"dc1
         await host_of(interaction).ask(interaction, lambda sender: Press(sender, data))
 
 
-class AnswerModal(discord.ui.Modal):
-    """A text task's answer box. Submissions are handled by the client's `on_interaction`."""
+class AnswerSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"dc1:pick:" + LEASE):
+    """One answer chosen from a menu, when the answers are too many for buttons."""
 
-    def __init__(self, token: str, t: Translator) -> None:
+    def __init__(
+        self,
+        token: str,
+        answers: list[tuple[str, str]] | None = None,
+        placeholder: str | None = None,
+        row: int | None = None,
+    ) -> None:
+        options = [
+            discord.SelectOption(label=clip(label, MAX_LABEL), value=value)
+            for label, value in (answers or [])
+        ]
         super().__init__(
-            title=clip(t("discord.answer_title"), MAX_TITLE),
+            discord.ui.Select(
+                custom_id=f"dc1:pick:{token}", placeholder=placeholder, options=options
+            ),
+            row=row,
+        )
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> AnswerSelect:
+        return cls(match["token"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        chosen = self.item.values[0] if self.item.values else ""
+        data = encode(Action.answer, self.token, chosen)
+        await host_of(interaction).ask(interaction, lambda sender: Press(sender, data))
+
+
+class AnswerModal(discord.ui.Modal):
+    """A box for typed text. Submissions are handled by the client's `on_interaction`."""
+
+    def __init__(
+        self, token: str, t: Translator, title: str = "answer_title", label: str = "answer_label"
+    ) -> None:
+        super().__init__(
+            title=clip(t(f"discord.{title}"), MAX_TITLE),
             custom_id=f"{MODAL_PREFIX}{token}",
             timeout=600,  # only frees memory: the answer is read from the raw interaction
         )
         self.add_item(
             discord.ui.TextInput(
-                label=clip(t("discord.answer_label"), MAX_TITLE),
+                label=clip(t(f"discord.{label}"), MAX_TITLE),
                 custom_id=ANSWER_INPUT,
                 style=discord.TextStyle.paragraph,
                 max_length=MAX_TEXT_ANSWER,
@@ -155,16 +199,49 @@ class WriteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"dc1
         return cls(match["token"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        host = host_of(interaction)
-        sender = sender_of(interaction, host.config.moderator_role)
-        try:
-            t = await asyncio.wait_for(host.words(sender), host.config.reply_budget)
-        except TimeoutError:
-            t = Translator(pick_language(sender.language))
-        try:
-            await interaction.response.send_modal(AnswerModal(self.token, t))
-        except Exception as error:
-            await report(interaction, error)
+        await open_box(interaction, lambda t: AnswerModal(self.token, t))
 
 
-DYNAMIC_ITEMS = (PressButton, LabelSelect, WriteButton)
+class ReplyButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"dc1:reply"):
+    """Opens a box for the reply the conversation waits for (e.g. a wallet link's signature)."""
+
+    def __init__(self, label: str = "…", row: int | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label, MAX_LABEL),
+                style=discord.ButtonStyle.primary,
+                custom_id="dc1:reply",
+            ),
+            row=row,
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> ReplyButton:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await open_box(interaction, lambda t: AnswerModal("reply", t, "reply_title", "reply_label"))
+
+
+async def open_box(
+    interaction: discord.Interaction[Any], box: Callable[[Translator], discord.ui.Modal]
+) -> None:
+    """Show a modal in the person's language (a modal must be the interaction's first answer)."""
+    host = host_of(interaction)
+    sender = sender_of(interaction, host.config.moderator_role)
+    try:
+        t = await asyncio.wait_for(host.words(sender), host.config.reply_budget)
+    except TimeoutError:
+        t = Translator(pick_language(sender.language))
+    try:
+        await interaction.response.send_modal(box(t))
+    except Exception as error:
+        await report(interaction, error)
+
+
+DYNAMIC_ITEMS = (PressButton, LabelSelect, AnswerSelect, WriteButton, ReplyButton)

@@ -3,8 +3,12 @@
 Discord's limits shape the result: content up to 2,000 characters (longer text is split into
 several messages, the buttons go with the last), 5 buttons a row, 5 rows, 25 select options.
 A multi-label task becomes a select menu instead of toggle buttons; a text task gets a button
-that opens an answer box; a voice task says how to send a recording on Discord. The core's
-commands are named as Discord members type them (`/activate 3` reads `/batch activate 3`).
+that opens an answer box; a voice task says how to send a recording on Discord. A reply that
+waits for typed text outside a task (the message a wallet link asks to sign) is something to copy
+exactly: it is shown in a code block, with a button that opens a box to paste the answer into
+(members cannot simply type to the bot: it reads no message content). A voice answer under
+review comes with its recording attached. The core's commands are named as Discord members type
+them (`/activate 3` reads `/batch activate 3`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,14 @@ import discord
 from bots.conversation.callbacks import Action, BadCallback, Callback, decode
 from bots.conversation.i18n import Translator
 from bots.conversation.replies import Button, Expect, OutFile, Reply
-from bots.discord.components import LabelSelect, PressButton, WriteButton, clip
+from bots.discord.components import (
+    AnswerSelect,
+    LabelSelect,
+    PressButton,
+    ReplyButton,
+    WriteButton,
+    clip,
+)
 
 MAX_CONTENT = 2000
 BUTTONS_PER_ROW = 5
@@ -36,8 +47,15 @@ COMMAND_NAMES = {
     "resume": "batch resume",
     "close": "batch close",
     "export": "batch export",
+    "reviews": "review list",
+    "accept": "review accept",
+    "reject": "review reject",
+    "uphold": "review uphold",
+    "overturn": "review overturn",
 }
 COMMAND_REFERENCE = re.compile(r"(?<![\w/])/(" + "|".join(COMMAND_NAMES) + r")(?![\w-])")
+# `/wallet link 0x…` is typed on Discord as the command's options.
+WALLET_REFERENCE = re.compile(r"(?<![\w/])/wallet (link|unlink)\b( (?=0x))?")
 TASK_ACTIONS = frozenset({Action.answer, Action.toggle, Action.submit, Action.skip})
 STYLES = {
     Action.answer: discord.ButtonStyle.primary,
@@ -69,6 +87,9 @@ class Message:
 
 def discord_commands(text: str) -> str:
     """Name the core's commands the way they are typed on Discord."""
+    text = WALLET_REFERENCE.sub(
+        lambda m: f"/wallet action:{m[1]}" + (" value:" if m[2] else ""), text
+    )
     return COMMAND_REFERENCE.sub(lambda m: "/" + COMMAND_NAMES[m[1]], text)
 
 
@@ -113,13 +134,21 @@ def is_task(reply: Reply) -> bool:
     return any(action in TASK_ACTIONS for action in _actions(reply))
 
 
+def awaits_reply(reply: Reply) -> bool:
+    """True when the reply waits for typed text outside a task (a text to copy and answer)."""
+    return reply.expects is Expect.text and not reply.buttons
+
+
 def needs_words(reply: Reply) -> bool:
     """True when rendering adds words of the adapter's own (in the person's language)."""
     actions = _actions(reply)
     return (
         Action.toggle in actions
         or (reply.expects in (Expect.text, Expect.voice) and Action.skip in actions)
+        or awaits_reply(reply)
+        or actions.count(Action.answer) > (MAX_ROWS - 1) * BUTTONS_PER_ROW
         or bool(reply.files)
+        or bool(reply.audio)
     )
 
 
@@ -146,6 +175,27 @@ def _rows(reply: Reply, leave_out: frozenset[Action]) -> list[list[Button]]:
     return rows
 
 
+def _fit(rows: list[list[Button]], free: int) -> list[list[Button]]:
+    """`rows` in at most `free` rows: the last row (Skip) kept, the others packed five a row."""
+    if len(rows) <= free:
+        return rows
+    *body, last = rows
+    flat = [button for row in body for button in row]
+    packed = [flat[i : i + BUTTONS_PER_ROW] for i in range(0, len(flat), BUTTONS_PER_ROW)]
+    return [*packed[: free - 1], last]
+
+
+def _answer_menu(reply: Reply, t: Translator) -> AnswerSelect | None:
+    """A menu for the answers when they are more than Discord's rows of buttons hold."""
+    answers = [b for b in reply.all_buttons if _action(b) is Action.answer]
+    if len(answers) <= (MAX_ROWS - 1) * BUTTONS_PER_ROW:
+        return None
+    decoded = [(button.label, _decoded(button)) for button in answers[:MAX_OPTIONS]]
+    choices = [(label, callback.arg) for label, callback in decoded if callback is not None]
+    token = decoded[0][1].ref if decoded[0][1] is not None else ""
+    return AnswerSelect(token, choices, t("discord.choose_answer"), row=0)
+
+
 def _view(reply: Reply, t: Translator | None) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
     token = _lease(reply)
@@ -158,10 +208,13 @@ def _view(reply: Reply, t: Translator | None) -> discord.ui.View | None:
     if reply.expects is Expect.text and token and t is not None:
         row = len(view.children)
         view.add_item(WriteButton(token, t("discord.write_answer"), row=row))
-    for row in _rows(reply, leave_out):
-        number = len({item.row for item in view.children})
-        if number >= MAX_ROWS:
-            break
+    if awaits_reply(reply) and t is not None:
+        view.add_item(ReplyButton(t("discord.paste_reply"), row=0))
+    if t is not None and (menu := _answer_menu(reply, t)) is not None:
+        view.add_item(menu)
+        leave_out |= {Action.answer}
+    used = len({item.row for item in view.children})
+    for number, row in enumerate(_fit(_rows(reply, leave_out), MAX_ROWS - used), start=used):
         for button in row:
             style = STYLES.get(_action(button), discord.ButtonStyle.secondary)  # type: ignore[arg-type]
             view.add_item(PressButton(button.data, button.label, style, row=number))
@@ -180,6 +233,20 @@ def _image(reply: Reply) -> tuple[tuple[discord.Embed, ...], tuple[OutFile, ...]
     return (discord.Embed().set_image(url=f"attachment://{path.name}"),), (picture,)
 
 
+def _recording(reply: Reply) -> tuple[OutFile, ...]:
+    """The recording a voice review plays, as an attachment (Discord shows a player)."""
+    if not reply.audio:
+        return ()
+    path = Path(reply.audio)
+    return (OutFile(path.name, path.read_bytes()),) if path.is_file() else ()
+
+
+def code_block(text: str) -> str:
+    """`text` in a code block, copied exactly as it is (no markdown, no link previews)."""
+    fenced = "```\n" + text.replace("```", "`\u200b``") + "\n```"
+    return fenced if len(fenced) <= MAX_CONTENT else text
+
+
 def render(reply: Reply, t: Translator | None = None) -> Message:
     """The Discord message for a reply. `t`: the person's language, for the adapter's words."""
     text = reply.text if is_task(reply) else discord_commands(reply.text)
@@ -188,5 +255,10 @@ def render(reply: Reply, t: Translator | None = None) -> Message:
             text += "\n\n" + t("discord.text_hint")
         elif reply.expects is Expect.voice:
             text += "\n\n" + t("discord.voice_hint")
+    if awaits_reply(reply):
+        text = code_block(reply.text)
+        if t is not None:
+            text += "\n" + t("discord.reply_hint")
     embeds, pictures = _image(reply)
-    return Message(split(text), _view(reply, t), embeds, pictures + reply.files)
+    files = pictures + _recording(reply) + reply.files
+    return Message(split(text), _view(reply, t), embeds, files)

@@ -109,8 +109,8 @@ async def test_commands_sync_globally_with_russian_descriptions(
     commands = {command["name"]: command for command in sync.json}
     assert sorted(commands) == sorted(
         [
-            *("task", "skip", "stop", "me", "leaderboard", "notify", "lang", "help"),
-            *("wallet", "voice", "batch"),
+            *("task", "skip", "stop", "me", "history", "leaderboard", "appeal", "notify"),
+            *("lang", "help", "wallet", "voice", "batch", "review"),
         ]
     )
     assert commands["task"]["description"] == "get a task (or see the one you hold)"
@@ -126,6 +126,8 @@ async def test_commands_sync_globally_with_russian_descriptions(
         "close",
         "export",
     ]
+    review_commands = [option["name"] for option in commands["review"]["options"]]
+    assert review_commands == ["list", "accept", "reject", "uphold", "overturn"]
 
 
 async def test_commands_sync_to_the_configured_guilds(

@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 import json
 import wave
+from decimal import Decimal
 from pathlib import Path
 
 from bots.discord.adapter import DiscordAdapter
 from storage.database import Database
 from tasks.kinds import Kind
+from tasks.quality_settings import QualitySettings
 from tests.discord.people import agree, press, run, run_slow
 from tests.support.discord_harness import CALLBACK_MODAL, CALLBACK_UPDATE_MESSAGE, DiscordHarness
 from tests.tasks.builders import active_batch
+
+REVIEWED = QualitySettings(review_overlap=1, review_reward=Decimal("0.5"))
 
 
 def recording(seconds: float, rate: int = 8000) -> bytes:
@@ -198,3 +202,86 @@ async def test_buttons_keep_working_after_a_restart(
 
     assert discord_chat.current_message(task).content == "✅ Saved: no"
     assert await db.fetch_value("SELECT value FROM answers") == '"no"'
+
+
+async def test_a_text_answer_may_use_all_of_discords_4000_characters(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.text, items=1, overlap=1, options={"max_length": 4000})
+    ada = discord_chat.add_user("ada")
+    task = await agree(discord_chat, ada)
+    await press(discord_chat, ada, task, "✏️ Write answer", later=0)
+    box = discord_chat.last_modal(ada)
+
+    typed = ("A long careful answer about the topic. " * 103)[:3999] + "!"
+    sent = await discord_chat.submit_modal(ada, box.custom_id, {"answer": typed})
+    await discord_chat.wait_for("callback", interaction=sent)
+    await discord_chat.wait_for("followup", interaction=sent)
+
+    assert json.loads(await db.fetch_value("SELECT value FROM answers")) == typed
+
+
+async def test_a_voice_answer_under_review_comes_with_its_recording(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.voice, items=1, overlap=1, quality=REVIEWED)
+    ada, bob = discord_chat.add_user("ada"), discord_chat.add_user("bob")
+    await agree(discord_chat, ada)
+    await run_slow(discord_chat, ada, "voice", later=1, recording=("take.wav", recording(2.0)))
+
+    prompt = await run(discord_chat, bob, "task")
+    sent = await discord_chat.click(bob, prompt, "I agree")
+    await discord_chat.wait_for("callback", interaction=sent)
+    shown = await discord_chat.wait_for("followup", interaction=sent)
+
+    assert "Sentence number 0." in (shown.message.content if shown.message else "")
+    [played] = shown.files
+    assert played.filename.endswith(".wav") and played.data == recording(2.0)
+    assert "Skip" in [b.label for b in discord_chat.last_response(bob).buttons]
+
+
+async def test_the_answer_box_and_the_label_menu_work_after_a_restart(
+    discord_chat: DiscordHarness, db: Database, adapter: DiscordAdapter
+) -> None:
+    await active_batch(db, Kind.text, items=1, overlap=1, priority=2)
+    await active_batch(db, Kind.multi, items=1, overlap=1, priority=1)
+    ada = discord_chat.add_user("ada")
+    writing = await agree(discord_chat, ada)
+    await press(discord_chat, ada, writing, "✏️ Write answer", later=0)
+    box = discord_chat.last_modal(ada)
+
+    await discord_chat.restart(DiscordAdapter(adapter.conversation, adapter.config).client)
+    sent = await discord_chat.submit_modal(ada, box.custom_id, {"answer": "Spring is warm."})
+    await discord_chat.wait_for("callback", interaction=sent)
+    await discord_chat.wait_for("followup", interaction=sent)
+    labelling = discord_chat.last_response(ada)
+    assert "headline 0" in labelling.content
+
+    await discord_chat.restart(DiscordAdapter(adapter.conversation, adapter.config).client)
+    sent = await discord_chat.select(ada, labelling, labelling.select().custom_id, ["1"])
+    await discord_chat.wait_for("callback", interaction=sent)
+    await discord_chat.wait_for("followup", interaction=sent)
+
+    assert discord_chat.current_message(labelling).content == "✅ Saved: b"
+    values = await db.fetch_all("SELECT value FROM answers ORDER BY id")
+    assert [row[0] for row in values] == ['"Spring is warm."', '["b"]']
+
+
+async def test_a_choice_of_25_labels_is_answered_from_a_menu(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    labels = [f"species {n}" for n in range(25)]
+    await active_batch(db, Kind.choice, items=1, overlap=1, options={"labels": labels})
+    ada = discord_chat.add_user("ada")
+    task = await agree(discord_chat, ada)
+
+    menu = task.select()
+    assert [o.label for o in menu.options] == labels and menu.max_values == 1
+    assert [b.label for b in task.buttons] == ["Skip"]
+
+    sent = await discord_chat.select(ada, task, menu.custom_id, ["23"])
+    await discord_chat.wait_for("callback", interaction=sent)
+    await discord_chat.wait_for("followup", interaction=sent)
+
+    assert discord_chat.current_message(task).content == "✅ Saved: species 23"
+    assert await db.fetch_value("SELECT value FROM answers") == '"species 23"'

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from decimal import Decimal
 
 from bots.conversation.core import Conversation
 from bots.discord.adapter import DiscordAdapter
 from bots.discord.config import DiscordConfig
 from storage.database import Database
 from tasks.kinds import Kind
+from tasks.quality_settings import QualitySettings
 from tests.discord.conftest import WATCHED
 from tests.discord.people import agree, press, run, run_slow
 from tests.support.discord_harness import CALLBACK_DEFERRED_MESSAGE, DiscordHarness, RoleSpec
@@ -33,6 +35,7 @@ GOOD = (
     + json.dumps({"id": "p2", "text": "woof"})
     + "\n"
 ).encode()
+REVIEWED = QualitySettings(review_overlap=1, review_reward=Decimal("0.5"))
 BAD = GOOD.replace(b'"woof"}', b'"woof", "gold": "cow"}').replace(b'"p2"', b'"p1"')
 
 
@@ -119,3 +122,51 @@ async def test_the_moderator_role_is_the_one_configured(
         assert (await run(chat, other, "batch list")).content == (
             "Sorry, only moderators can do that."
         )
+
+
+async def test_members_named_in_the_moderators_setting_moderate_without_the_role(
+    conversation: Conversation, config: DiscordConfig, db: Database
+) -> None:
+    async with DiscordHarness(
+        DiscordAdapter(conversation, config).client, watch_loggers=WATCHED
+    ) as chat:
+        lead = chat.add_user("lead")
+        named = replace(conversation.services, moderator_ids=frozenset({f"discord:{lead.id}"}))
+        staffed = Conversation(named, throttle=conversation.throttle)
+        await chat.restart(DiscordAdapter(staffed, config).client)
+
+        imported = await run_slow(chat, lead, "batch import", file=("pets.jsonl", GOOD))
+
+        assert imported.content.startswith("Imported batch 1 (choice, 2 items) as a draft")
+        bob = chat.add_user("bob")
+        assert (await run(chat, bob, "batch list")).content == (
+            "Sorry, only moderators can do that."
+        )
+
+
+async def test_a_moderator_decides_a_text_answer_waiting_for_review(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.text, items=1, overlap=1, quality=REVIEWED)
+    ada = discord_chat.add_user("ada")
+    mod = discord_chat.add_user("mod", roles=["Moderator"])
+    task = await agree(discord_chat, ada)
+    await press(discord_chat, ada, task, "✏️ Write answer", later=0)
+    box = discord_chat.last_modal(ada)
+    sent = await discord_chat.submit_modal(ada, box.custom_id, {"answer": "Rain over the hills."})
+    await discord_chat.wait_for("callback", interaction=sent)
+    await discord_chat.wait_for("followup", interaction=sent)
+
+    waiting = await run(discord_chat, mod, "review list")
+    assert waiting.content.splitlines()[0] == "🗂 Waiting for a decision:"
+    answer_id = await db.fetch_value("SELECT id FROM answers")
+    assert f"#{answer_id}" in waiting.content
+
+    decided = await run(discord_chat, mod, "review reject", answer=answer_id, reason="off topic")
+    assert decided.content == f"Answer #{answer_id} is now not accepted."
+    history = await run(discord_chat, ada, "history")
+    assert history.content.splitlines()[0] == "🧾 Your latest answers:"
+    assert "not accepted (off topic)" in history.content
+    assert (await run(discord_chat, ada, "review list")).content == (
+        "Sorry, only moderators can do that."
+    )

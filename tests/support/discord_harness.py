@@ -4,7 +4,10 @@ The harness plays both sides of Discord for a real discord.py 2.7 bot:
 
 * the gateway: it feeds READY, GUILD_CREATE and INTERACTION_CREATE payloads (real JSON shapes)
   to the bot's own parsers, so option parsing, view routing, DynamicItem routing and modal
-  parsing all run through discord.py's code;
+  parsing all run through discord.py's code. By default they are handed to the parsers
+  directly; with `login=False` the bot logs in and connects by itself (`Client.start`,
+  `connect`, or the product's own run loop) to a websocket gateway on loopback that says
+  HELLO, takes the IDENTIFY, answers heartbeats and sends every event as a DISPATCH frame;
 * the REST API and CDN: a small aiohttp server on 127.0.0.1 answers every HTTP call the bot
   makes (login, interaction callbacks, followups, edits, channel sends, attachment downloads),
   records it, and keeps a model of the messages so tests can click what the bot last showed.
@@ -38,9 +41,11 @@ from typing import Any, Self, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import discord
+import discord.gateway
 import discord.http
 import discord.webhook.async_
-from aiohttp import web
+import yarl
+from aiohttp import WSMsgType, web
 from discord import app_commands
 
 __all__ = [
@@ -56,6 +61,7 @@ __all__ = [
     "ButtonView",
     "DiscordHarness",
     "FakeUser",
+    "GatewaySession",
     "HarnessError",
     "HttpCall",
     "MessageView",
@@ -76,9 +82,12 @@ _PRIVATE = (
     "discord.http.Route.BASE (class attribute: the REST base URL)",
     "discord.webhook.async_.async_context / AsyncWebhookAdapter.request",
     "HTTPClient.request (wrapped on the bot's instance)",
+    "discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY (class attribute: the gateway URL)",
 )
 
 API_PREFIX = "/api/v10"
+GATEWAY_PATH = "/gateway"
+HEARTBEAT_INTERVAL_MS = 45_000
 DISCORD_EPOCH_MS = 1_420_070_400_000
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
@@ -907,6 +916,7 @@ class _FakeApi:
         original, followup = wh + "/messages/@original", wh + r"/messages/(?P<mid>\d+)"
         chan_msg = "/channels/" + s.format("cid") + "/messages"
         self._route("GET", "/users/@me", "login", lambda c, m: (200, self._me()))
+        self._route("GET", "/gateway/bot", "gateway", lambda c, m: (200, self._gateway_bot()))
         self._route("GET", "/oauth2/applications/@me", "login", self._application)
         self._route("POST", "/users/@me/channels", "dm_open", self._dm_open)
         self._route("GET", "/users/" + s.format("uid"), "user_fetch", self._user_fetch)
@@ -999,6 +1009,11 @@ class _FakeApi:
 
     def _me(self) -> dict[str, Any]:
         return {**self.world.user_payload(self.world.bot), "verified": True, "mfa_enabled": False}
+
+    def _gateway_bot(self) -> dict[str, Any]:
+        url = self.world.base_url.replace("http://", "ws://", 1) + GATEWAY_PATH
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        return {"url": url, "shards": 1, "session_start_limit": limit}
 
     def _application(self, call: HttpCall, m: re.Match[str]) -> tuple[int, Any]:
         return 200, self.world.application_payload()
@@ -1214,6 +1229,83 @@ class _FakeApi:
 # --------------------------------------------------------------------------- bot-side tracking
 
 
+@dataclass
+class GatewaySession:
+    """One websocket connection the bot opened to the fake gateway."""
+
+    identify: dict[str, Any] = field(default_factory=dict)  # the IDENTIFY payload's `d`
+    heartbeats: int = 0
+    closed: bool = False
+    _outbox: asyncio.Queue[dict[str, Any] | None] = field(default_factory=asyncio.Queue)
+    _sequence: int = 0
+
+    def dispatch(self, event: str, payload: dict[str, Any]) -> None:
+        """Queue a DISPATCH frame; frames go out in the order they were queued."""
+        self._sequence += 1
+        self._outbox.put_nowait({"op": 0, "s": self._sequence, "t": event, "d": payload})
+
+
+class _FakeGateway:
+    """Discord's gateway on a websocket: HELLO, IDENTIFY, heartbeats, DISPATCH frames (JSON)."""
+
+    def __init__(self, world: _World, changed: asyncio.Event) -> None:
+        self.world = world
+        self.changed = changed
+        self.sessions: list[GatewaySession] = []
+
+    @property
+    def live(self) -> GatewaySession | None:
+        """The identified connection that is still open, if any."""
+        for session in reversed(self.sessions):
+            if session.identify and not session.closed:
+                return session
+        return None
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        session = GatewaySession()
+        self.sessions.append(session)
+        writer = asyncio.create_task(self._write(socket, session))
+        hello = {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}
+        session._outbox.put_nowait({"op": 10, "s": None, "t": None, "d": hello})
+        try:
+            async for frame in socket:
+                if frame.type is WSMsgType.TEXT:
+                    self._receive(session, json.loads(frame.data))
+        finally:
+            session.closed = True
+            session._outbox.put_nowait(None)
+            await writer
+            self.changed.set()
+        return socket
+
+    def _receive(self, session: GatewaySession, frame: dict[str, Any]) -> None:
+        op = frame.get("op")
+        if op == 1:
+            session.heartbeats += 1
+            session._outbox.put_nowait({"op": 11, "s": None, "t": None, "d": None})
+        elif op == 2:
+            session.identify = frame["d"]
+            ready = self.world.ready_payload()
+            if "shard" in session.identify:
+                ready["shard"] = session.identify["shard"]
+            session.dispatch("READY", ready)
+            session.dispatch("GUILD_CREATE", self.world.guild_create_payload())
+        self.changed.set()
+
+    @staticmethod
+    async def _write(socket: web.WebSocketResponse, session: GatewaySession) -> None:
+        while (frame := await session._outbox.get()) is not None:
+            if socket.closed:
+                return
+            await socket.send_str(json.dumps(frame))
+
+    async def close(self) -> None:
+        for session in self.sessions:
+            session._outbox.put_nowait(None)
+
+
 class _TrackingAdapter(discord.webhook.async_.AsyncWebhookAdapter):
     """discord.py's own webhook adapter, telling the fake when each reply has been read."""
 
@@ -1259,6 +1351,14 @@ class DiscordHarness:
     `async with` block raises BotError if the bot logged an exception that no `wait_for`,
     `wait_for_error` or `take_errors` looked at. `watch_loggers`: loggers whose ERROR
     records count as bot errors.
+
+    `login=False`: the harness only starts fake Discord (REST and gateway); the bot logs in
+    and connects by itself in a coroutine given to `run`, e.g.::
+
+        async with DiscordHarness(bot, login=False) as h:
+            running = h.run(bot.start("token"))
+            session = await h.wait_until_connected()
+            await h.slash(alice, "task")  # sent as a DISPATCH frame on the websocket
     """
 
     def __init__(
@@ -1273,13 +1373,18 @@ class DiscordHarness:
         callback_deadline: float | None = 3.0,
         strict_errors: bool = True,
         watch_loggers: Sequence[str] = ("discord",),
+        login: bool = True,
     ) -> None:
         self._bot = bot
         self._tree = tree
+        self._log_in_first = login
         self.world = _World(
             guild_name=guild_name, roles=roles, channels=channels, bot_name=bot_name
         )
         self.api = _FakeApi(self.world, callback_deadline)
+        self.gateway = _FakeGateway(self.world, self.api.changed)
+        self._saved_gateway: yarl.URL | None = None
+        self._running: list[asyncio.Task[Any]] = []
         self.strict_errors = strict_errors
         self._watched = [logging.getLogger(name) for name in watch_loggers]
         self._errors = _ErrorLog(self.api.changed.set)
@@ -1311,7 +1416,9 @@ class DiscordHarness:
 
     async def start(self) -> None:
         """Start the fake Discord and log the bot in (runs its setup_hook, then READY)."""
-        self._runner = web.AppRunner(self.api.app(), access_log=None)
+        app = self.api.app()
+        app.router.add_route("GET", GATEWAY_PATH, self.gateway.handle)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -1319,17 +1426,58 @@ class DiscordHarness:
         self.world.base_url = f"http://{host}:{port}"
         self._saved_base = discord.http.Route.BASE
         discord.http.Route.BASE = self.world.base_url + API_PREFIX
+        websocket = self.world.base_url.replace("http://", "ws://", 1) + GATEWAY_PATH
+        self._saved_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(websocket)
         for logger in self._watched:
             logger.addHandler(self._errors)
+        if not self._log_in_first:
+            _track_http(self._bot, self.api)
+            self._bot._connection.guild_ready_timeout = 0.05  # READY soon after GUILD_CREATE
+            return
         try:
             await self._login(self._bot)
         except BaseException:
             await self.close()
             raise
 
+    def run(self, coroutine: Awaitable[_T]) -> asyncio.Task[_T]:
+        """Run the bot's own start-up (`login=False`) as discord.py would run under Discord."""
+
+        async def running() -> _T:
+            return await coroutine
+
+        task = asyncio.get_running_loop().create_task(running(), context=self._context)
+        self._running.append(task)
+        return task
+
+    async def wait_until_connected(self, *, timeout: float = 5.0) -> GatewaySession:  # noqa: ASYNC109
+        """The gateway connection, once the bot has identified on it and is ready."""
+
+        def identified() -> GatewaySession | None:
+            self._raise_new_errors()
+            for task in self._running:
+                if task.done():
+                    failure = None if task.cancelled() else task.exception()
+                    raise BotError(f"the bot stopped before connecting: {failure!r}")
+            return self.gateway.live
+
+        session = await self._until(identified, timeout, "no IDENTIFY on the gateway")
+        await asyncio.wait_for(self._bot.wait_until_ready(), timeout)
+        self._raise_new_errors()
+        return session
+
     async def close(self) -> None:
         if not self._bot.is_closed():
             await self._bot.close()
+        for task in self._running:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+        await self.gateway.close()
+        if self._saved_gateway is not None:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = self._saved_gateway
+            self._saved_gateway = None
         for logger in self._watched:
             logger.removeHandler(self._errors)
         if self._saved_base is not None:
@@ -1358,7 +1506,12 @@ class DiscordHarness:
         await asyncio.wait_for(bot.wait_until_ready(), timeout=5)
 
     def _parse(self, event: str, payload: dict[str, Any]) -> None:
-        """Hand a gateway DISPATCH event to the bot exactly as its websocket would."""
+        """Hand a gateway DISPATCH event to the bot: on its websocket when it connected itself,
+        else straight to the parser its websocket would call."""
+        live = self.gateway.live
+        if live is not None:
+            live.dispatch(event, payload)
+            return
         self._context.run(self._bot._connection.parsers[event], payload)
 
     @property

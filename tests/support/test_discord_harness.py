@@ -378,3 +378,22 @@ async def test_harness_refuses_what_a_user_cannot_do(harness: DiscordHarness) ->
         await harness.slash(alice, "upload")
     with pytest.raises(HarnessError, match="no slash command"):
         await harness.slash(alice, "batch delete")
+
+
+async def test_a_bot_that_connects_itself_gets_events_on_the_gateway_websocket() -> None:
+    bot = DemoBot()
+    async with DiscordHarness(bot, login=False) as h:
+        running = h.run(bot.start("a-token-for-the-fake"))
+        session = await h.wait_until_connected()
+
+        assert session.identify["token"] == "a-token-for-the-fake"
+        assert session.identify["intents"] == discord.Intents.default().value
+        assert session.heartbeats >= 1, "discord.py beats at once after HELLO"
+        alice = h.add_user("alice")
+        await h.slash(alice, "hello")
+        assert (await h.wait_for("callback")).response_type == CALLBACK_MESSAGE
+        assert h.last_response(alice).content == "Hello!"
+
+        await bot.close()
+        await running
+        assert session.closed
