@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
@@ -10,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from microtasks.cli_batches import batch_app
-from microtasks.cli_common import fail, settings_or_exit
+from microtasks.cli_common import fail, run_command, settings_or_exit
 from microtasks.cli_quality import ledger_app, review_app
 from storage import schema
 
@@ -35,10 +34,7 @@ def run() -> None:
     from microtasks.runtime import serve
 
     settings = settings_or_exit()
-    try:
-        asyncio.run(serve(settings))
-    except schema.SchemaError as error:
-        fail(str(error))
+    run_command(serve(settings))
 
 
 @app.command()
@@ -51,20 +47,14 @@ def chat(
     from microtasks.runtime import chat as run_chat
 
     settings = settings_or_exit()
-    try:
-        asyncio.run(run_chat(settings, user=user, moderator=moderator, language=lang))
-    except schema.SchemaError as error:
-        fail(str(error))
+    run_command(run_chat(settings, user=user, moderator=moderator, language=lang))
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations in order (each in one transaction)."""
     settings = settings_or_exit()
-    try:
-        applied = asyncio.run(schema.upgrade(settings.database_path))
-    except schema.SchemaError as error:
-        fail(str(error))
+    applied = run_command(schema.upgrade(settings.database_path))
     if not applied:
         out.print(f"{settings.database_path}: already up to date")
     for migration in applied:
@@ -75,7 +65,7 @@ def db_upgrade() -> None:
 def db_status() -> None:
     """Show the schema version, applied and pending migrations."""
     settings = settings_or_exit()
-    status = asyncio.run(schema.schema_status(settings.database_path))
+    status = run_command(schema.schema_status(settings.database_path))
     table = Table(title=f"{status.path}: schema version {status.current}")
     table.add_column("version", justify="right")
     table.add_column("name")

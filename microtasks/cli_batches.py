@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -13,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from microtasks.cli_common import fail, settings_or_exit
+from microtasks.cli_common import fail, run_command, settings_or_exit
 from microtasks.wiring import open_database
 from storage.database import Database
 from tasks.aggregation import Method, aggregate
@@ -21,7 +20,6 @@ from tasks.batch_file import ImportFailed, read_batch_file
 from tasks.batches import BatchService, Transition
 from tasks.export import ExportFormat, write_aggregated, write_export
 from tasks.kinds import Kind
-from tasks.problems import InputError
 
 T = TypeVar("T")
 batch_app = typer.Typer(
@@ -37,10 +35,7 @@ def with_services(work: Callable[[Database, BatchService], Awaitable[T]]) -> T:
         async with open_database(settings) as db:
             return await work(db, BatchService(db))
 
-    try:
-        return asyncio.run(main())
-    except InputError as error:
-        fail(str(error))
+    return run_command(main())
 
 
 Opt = typer.Option

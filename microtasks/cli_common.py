@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from typing import NoReturn
+from collections.abc import Coroutine
+from typing import Any, NoReturn, TypeVar
 
 import typer
 
@@ -11,6 +13,7 @@ from microtasks.logs import configure_logging
 from microtasks.settings import Settings, SettingsError, load_settings
 
 EXIT_USAGE = 2
+T = TypeVar("T")
 
 
 def fail(message: str) -> NoReturn:
@@ -26,3 +29,17 @@ def settings_or_exit() -> Settings:
         fail(f"bad setting: {error}")
     configure_logging(settings.log_level, settings.log_format.value, settings.secrets())
     return settings
+
+
+def run_command(main: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine; a database that cannot be used, or bad input, is one line."""
+    from storage.database import DatabaseUnavailable
+    from storage.schema import SchemaError
+    from tasks.problems import InputError
+
+    try:
+        return asyncio.run(main)
+    except DatabaseUnavailable as error:
+        fail(f"bad setting: DATABASE_URL: {error}")
+    except (SchemaError, InputError) as error:
+        fail(str(error))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -12,12 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from microtasks.cli_common import fail, settings_or_exit
+from microtasks.cli_common import fail, run_command, settings_or_exit
 from microtasks.wiring import open_database
 from storage import ledger
 from storage.database import Database
 from storage.identity import Platform, find_account, get_profile
-from tasks.problems import InputError
 from tasks.review_queue import ReviewQueue
 from tasks.rewards import format_amount, to_units
 from tasks.standing import StandingService
@@ -43,10 +41,7 @@ def run_with_db(work: Callable[[Database], Awaitable[T]]) -> T:
         async with open_database(settings) as db:
             return await work(db)
 
-    try:
-        return asyncio.run(main())
-    except InputError as error:
-        fail(str(error))
+    return run_command(main())
 
 
 async def resolve_profile(db: Database, user: str) -> int:

@@ -38,13 +38,31 @@ PRAGMAS = (
 MAX_GROUP = 512
 
 
+class DatabaseUnavailable(Exception):
+    """The database file cannot be opened (a missing or read-only folder, a folder as the file)."""
+
+
 async def connect(path: Path) -> aiosqlite.Connection:
     """Open one connection with the project's pragmas; autocommit, so transactions are explicit."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    if path.is_dir():  # noqa: ASYNC240 - one stat, once per connection
+        raise DatabaseUnavailable(f"cannot open the database {path}: it is a folder, not a file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseUnavailable(
+            f"cannot open the database {path}: cannot create its folder ({error.strerror})"
+        ) from None
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as error:
+        raise DatabaseUnavailable(f"cannot open the database {path}: {error}") from None
     conn.row_factory = sqlite3.Row
-    for pragma in PRAGMAS:
-        await conn.execute(pragma)
+    try:
+        for pragma in PRAGMAS:
+            await conn.execute(pragma)
+    except sqlite3.Error as error:
+        await conn.close()
+        raise DatabaseUnavailable(f"cannot open the database {path}: {error}") from None
     return conn
 
 

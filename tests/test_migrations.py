@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from microtasks.cli import app
 from storage import schema
 from storage.schema import Migration, SchemaError, known_migrations, split_statements
 
@@ -96,3 +99,40 @@ def test_migration_files_are_numbered_and_named(tmp_path: Path) -> None:
     (tmp_path / "1_bad.sql").write_text("SELECT 1;")
     with pytest.raises(SchemaError, match=r"NNNN_name\.sql"):
         known_migrations(tmp_path)
+
+
+async def test_every_command_refuses_a_newer_database_in_one_line(db_path: Path) -> None:
+    await schema.upgrade(db_path)
+    raw = sqlite3.connect(db_path)
+    raw.execute("INSERT INTO schema_migrations VALUES (9999, 'from_the_future', 'x', '2030-01-01')")
+    raw.commit()
+    raw.close()
+
+    for command in (["batch", "list"], ["ledger", "show", "1"], ["review", "list"], ["run"]):
+        result = await asyncio.to_thread(CliRunner().invoke, app, command)
+        assert result.exit_code == 2, (command, result.output)
+        [line] = result.stderr.strip().splitlines()
+        assert "install the newer microtasks" in line and "Traceback" not in result.output
+
+
+def test_a_database_that_cannot_be_opened_is_a_bad_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "folder.db").mkdir()
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    cases = {
+        f"sqlite:///{tmp_path / 'folder.db'}": "it is a folder, not a file",
+        f"sqlite:///{blocked / 'inside' / 'm.db'}": "cannot create its folder",
+    }
+    for url, why in cases.items():
+        monkeypatch.setenv("DATABASE_URL", url)
+        for command in (["db", "status"], ["db", "upgrade"], ["batch", "list"], ["run"]):
+            result = CliRunner().invoke(app, command)
+            assert result.exit_code == 2, (command, result.output)
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+            line = result.stderr.strip()
+            assert line.startswith(
+                "microtasks: bad setting: DATABASE_URL: cannot open the database"
+            )
+            assert why in line
