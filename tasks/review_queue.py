@@ -11,7 +11,7 @@ from storage.database import Database
 from storage.notifications import enqueue
 from storage.quality import QueueEntry
 from tasks.decisions import accept, reject
-from tasks.problems import InputError, problem
+from tasks.problems import InputError, Problem, problem
 
 
 class ReviewQueue:
@@ -30,6 +30,9 @@ class ReviewQueue:
 
         def job(raw: sqlite3.Connection) -> str:
             facts = _answer(raw, answer_id)
+            appealed = store.open_appeal(raw, answer_id) is not None
+            if appealed and facts.decided_by == moderator_id:
+                raise InputError(_same_moderator(answer_id))
             title, reward = store.batch_title_and_reward(raw, facts.batch_id)
             if accepted:
                 accept(raw, facts, reward, now, decided_by=moderator_id, notify_batch=title)
@@ -42,7 +45,7 @@ class ReviewQueue:
                     decided_by=moderator_id,
                     notify_batch=title,
                 )
-            if store.open_appeal(raw, answer_id) is not None:
+            if appealed:
                 store.close_appeal(
                     raw, answer_id, moderator_id, "overturned" if accepted else "upheld", now
                 )
@@ -80,13 +83,7 @@ class ReviewQueue:
                 problem("appeal.none", "there is no open appeal for answer {id}", id=answer_id)
             )
         if facts.decided_by == moderator_id:
-            raise InputError(
-                problem(
-                    "appeal.same_moderator",
-                    "you rejected answer {id} yourself: another moderator decides its appeal",
-                    id=answer_id,
-                )
-            )
+            raise InputError(_same_moderator(answer_id))
         if overturn:
             return await self.decide(answer_id, accepted=True, moderator_id=moderator_id)
         now = self.clock()
@@ -97,6 +94,14 @@ class ReviewQueue:
             return "rejected"
 
         return await self.db.write(uphold)
+
+
+def _same_moderator(answer_id: int) -> Problem:
+    return problem(
+        "appeal.same_moderator",
+        "you rejected answer {id} yourself: another moderator decides its appeal",
+        id=answer_id,
+    )
 
 
 def _answer(raw: sqlite3.Connection, answer_id: int) -> store.AnswerFacts:

@@ -44,6 +44,9 @@ async def test_a_rejection_appealed_and_overturned_by_another_moderator(db: Data
         await queue.appeal(author, answer, "again")
     with pytest.raises(InputError, match="another moderator decides"):
         await queue.decide_appeal(answer, overturn=True, moderator_id=first)
+    for accepted in (True, False):  # nor by deciding the answer again (/accept, /reject)
+        with pytest.raises(InputError, match="another moderator decides"):
+            await queue.decide(answer, accepted=accepted, moderator_id=first, reason="still vague")
 
     assert await queue.decide_appeal(answer, overturn=True, moderator_id=second) == "accepted"
     assert await balance(db, author) == 10**18
