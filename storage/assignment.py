@@ -54,6 +54,7 @@ class SubmitStatus(StrEnum):
     not_found = "not_found"  # no such lease
     not_yours = "not_yours"  # the lease belongs to another member
     skipped = "skipped"  # the member skipped this item
+    released = "released"  # the member gave the task back (/stop), or its batch was paused
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,9 @@ def submit(
     raw: sqlite3.Connection, token: str, profile_id: int, value: Any, now: float
 ) -> SubmitOutcome:
     """Store an answer for a lease: counted if the slot is still the member's or the item has room,
-    else kept as surplus. A second submit for the same item returns the first answer."""
+    else kept as surplus. A second submit for the same item returns the first answer. A lease the
+    member skipped or gave back (or whose batch was paused) takes no answer: its buttons are stale.
+    """
     lease = raw.execute(
         "SELECT id, item_id, batch_id, profile_id, state, created_at, expires_at"
         " FROM leases WHERE token = ?",
@@ -211,6 +214,8 @@ def submit(
         )
     if lease["state"] == "skipped":
         return SubmitOutcome(SubmitStatus.skipped)
+    if lease["state"] == "released":
+        return SubmitOutcome(SubmitStatus.released)
     on_time = lease["state"] == "live" and lease["expires_at"] > now
     if lease["state"] == "live":
         raw.execute(

@@ -181,6 +181,7 @@ class TaskEngine:
             store.SubmitStatus.not_found,
             store.SubmitStatus.not_yours,
             store.SubmitStatus.skipped,
+            store.SubmitStatus.released,
         ):
             raise LeaseGone(outcome.status)
         if text_key is not None and verdict is not None:

@@ -157,6 +157,43 @@ async def test_a_forged_or_stale_button_is_refused(db: Database, make_user) -> N
     assert await db.fetch_value("SELECT count(*) FROM answers") == 1
 
 
+async def test_a_button_from_a_task_given_back_or_tampered_with_changes_nothing(
+    db: Database, make_user
+) -> None:
+    await active_batch(db, Kind.choice, items=3, overlap=1)
+    await active_batch(db, Kind.multi, items=1, overlap=1, priority=-1)
+    ada = make_user("ada")
+    await onboard(ada)
+    yes = ada.button("yes").data
+
+    await ada.press_data(yes.rsplit(":", 1)[0] + ":-1")  # a label index from the end
+    assert ada.text.startswith("This task is no longer yours")
+    await ada.send("/stop")
+    await ada.press_data(yes)
+    assert ada.text.startswith("This task is no longer yours")
+    assert await db.fetch_value("SELECT count(*) FROM answers") == 0
+
+    while "choice batch" in (await ada.send("/task"))[-1].text:
+        await ada.press("Skip")
+    submit = next(b.data for b in ada.last.all_buttons if b.data.split(":")[1] == Action.submit)
+    await ada.press_data(submit.rsplit(":", 1)[0] + ":-1")  # every label, by a negative mask
+    assert ada.text.startswith("This task is no longer yours")
+    assert await db.fetch_value("SELECT count(*) FROM answers") == 0
+
+
+async def test_typing_while_a_voice_task_is_held_asks_for_the_recording(
+    db: Database, make_user
+) -> None:
+    await active_batch(db, Kind.voice, items=1)
+    ada = make_user("ada")
+    await onboard(ada)
+
+    await ada.send("here is my reading")
+
+    assert ada.replies[0].text.startswith("This task is answered with a voice message")
+    assert "Sentence number 0." in ada.last.text
+
+
 async def test_a_member_sees_their_standing_history_and_the_leaderboard(
     db: Database, make_user
 ) -> None:
@@ -181,7 +218,7 @@ async def test_a_member_sees_their_standing_history_and_the_leaderboard(
     ]
     await bob.send("/leaderboard")
     assert bob.text.splitlines() == [
-        "🏆 Top members (counted answers):",
+        "🏆 Top members (points earned):",
         "1. ada — 2",
         "2. bob — 0.5 ←",
     ]

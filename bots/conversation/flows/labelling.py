@@ -80,10 +80,24 @@ def _choice_value(kind: Kind, options: dict[str, Any], index: int) -> Any:
 async def press_answer(s: Services, p: Person, token: str, arg: str) -> list[Reply]:
     batch = await s.engine.lease_batch(p.member, token)
     try:
-        value = _choice_value(batch.kind, batch.options, int(arg))
+        index = int(arg)
+        if index < 0:
+            raise IndexError(index)
+        value = _choice_value(batch.kind, batch.options, index)
     except (ValueError, IndexError, LookupError):
         raise LeaseGone() from None
     return await _answer(s, p, token, value, from_button=True)
+
+
+def _mask(arg: str) -> int:
+    """The chosen labels of a multi task as bits; a malformed or negative one is a stale button."""
+    try:
+        mask = int(arg)
+    except ValueError:
+        raise LeaseGone() from None
+    if mask < 0:
+        raise LeaseGone()
+    return mask
 
 
 def _labels_in(mask: int, labels: list[str]) -> list[str]:
@@ -92,20 +106,14 @@ def _labels_in(mask: int, labels: list[str]) -> list[str]:
 
 async def press_toggle(s: Services, p: Person, token: str, arg: str) -> list[Reply]:
     task = await _held(s, p, token)
-    try:
-        mask = int(arg)
-    except ValueError:
-        raise LeaseGone() from None
+    mask = _mask(arg)
     rendered = render_task(p.t, task)
     return [Reply(rendered.text, multi_buttons(p.t, task, mask), image=rendered.image, edit=True)]
 
 
 async def press_submit(s: Services, p: Person, token: str, arg: str) -> list[Reply]:
     batch = await s.engine.lease_batch(p.member, token)
-    try:
-        mask = int(arg)
-    except ValueError:
-        raise LeaseGone() from None
+    mask = _mask(arg)
     return await _answer(s, p, token, _labels_in(mask, batch.options["labels"]), from_button=True)
 
 
@@ -120,6 +128,8 @@ async def typed_answer(s: Services, p: Person, text: str) -> list[Reply]:
     task = await s.engine.current_task(p.member)
     if task is None:
         return [Reply(p.t("text.no_task"))]
+    if task.batch.kind is Kind.voice:
+        return [Reply(p.t("text.use_voice")), render_task(p.t, task)]
     if task.batch.kind is not Kind.text:
         return [Reply(p.t("text.use_buttons")), render_task(p.t, task)]
     return await _answer(s, p, task.token, text, from_button=False)
