@@ -79,23 +79,27 @@ def set_text_key(raw: sqlite3.Connection, answer_id: int, key: str) -> None:
     raw.execute("UPDATE answers SET text_key = ? WHERE id = ?", (key, answer_id))
 
 
-def exact_duplicate(raw: sqlite3.Connection, batch_id: int, key: str) -> bool:
-    return (
-        raw.execute(
-            "SELECT EXISTS (SELECT 1 FROM answers WHERE batch_id = ? AND text_key = ?"
-            " AND status <> 'rejected')",
-            (batch_id, key),
-        ).fetchone()[0]
-        == 1
-    )
+def exact_duplicate(raw: sqlite3.Connection, batch_id: int | None, key: str) -> bool:
+    """Whether any earlier text answer (in the batch, or anywhere when None) has this key."""
+    if batch_id is None:
+        sql, params = "SELECT EXISTS (SELECT 1 FROM answers WHERE text_key = ?)", (key,)
+    else:
+        sql = "SELECT EXISTS (SELECT 1 FROM answers WHERE batch_id = ? AND text_key = ?)"
+        params = (batch_id, key)
+    return raw.execute(sql, params).fetchone()[0] == 1
 
 
-def text_keys(raw: sqlite3.Connection, batch_id: int) -> list[str]:
-    rows = raw.execute(
-        "SELECT text_key FROM answers WHERE batch_id = ? AND text_key IS NOT NULL"
-        " AND status <> 'rejected' ORDER BY id",
-        (batch_id,),
-    ).fetchall()
+def text_keys(raw: sqlite3.Connection, batch_id: int | None) -> list[str]:
+    """Every earlier text answer's key, in the batch or anywhere (None), oldest first."""
+    if batch_id is None:
+        rows = raw.execute(
+            "SELECT text_key FROM answers WHERE text_key IS NOT NULL ORDER BY id"
+        ).fetchall()
+    else:
+        rows = raw.execute(
+            "SELECT text_key FROM answers WHERE batch_id = ? AND text_key IS NOT NULL ORDER BY id",
+            (batch_id,),
+        ).fetchall()
     return [row[0] for row in rows]
 
 

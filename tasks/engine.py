@@ -85,7 +85,7 @@ class TaskEngine:
         self.clock = clock
         self.rng = rng or random.Random()
         self._batches: dict[int, Batch] = {}
-        self._text_keys: dict[int, list[str]] = {}
+        self._text_keys: dict[int | None, list[str]] = {}
 
     async def batch(self, batch_id: int) -> Batch:
         """A batch's definition (its options never change after import, so it is cached)."""
@@ -162,10 +162,15 @@ class TaskEngine:
                 if wrong is not None:
                     raise InputError(wrong)
             await self._refuse_near_duplicate(batch, text_key)
+        scope = _duplicate_scope(batch)
         now = self.clock()
 
         def job(raw: sqlite3.Connection) -> tuple[store.SubmitOutcome, Verdict | None]:
-            if text_key is not None and quality_store.exact_duplicate(raw, batch.id, text_key):
+            if (
+                text_key is not None
+                and scope is not NO_CHECK
+                and quality_store.exact_duplicate(raw, scope, text_key)
+            ):
                 raise InputError(DUPLICATE_TEXT)
             outcome = store.submit(raw, token, member.profile_id, cleaned, now)
             if outcome.status is not store.SubmitStatus.stored or outcome.answer_id is None:
@@ -184,8 +189,10 @@ class TaskEngine:
             store.SubmitStatus.released,
         ):
             raise LeaseGone(outcome.status)
-        if text_key is not None and verdict is not None:
-            self._text_keys.setdefault(batch.id, []).append(text_key)
+        if text_key is not None and outcome.status is store.SubmitStatus.stored:
+            for loaded in (batch.id, None):  # the batch's texts, and everybody's
+                if loaded in self._text_keys:
+                    self._text_keys[loaded].append(text_key)
         return Receipt(
             outcome.status,
             outcome.counted,
@@ -197,10 +204,17 @@ class TaskEngine:
         )
 
     async def _refuse_near_duplicate(self, batch: Batch, key: str) -> None:
-        known = self._text_keys.get(batch.id)
+        """Refuse a text close to any earlier one, rejected ones too, within the batch's scope.
+
+        The earlier texts are read once per scope and then kept up to date by this engine.
+        """
+        scope = _duplicate_scope(batch)
+        if scope is NO_CHECK:
+            return
+        known = self._text_keys.get(scope)
         if known is None:
-            known = self._text_keys[batch.id] = await self.db.read(
-                lambda raw: quality_store.text_keys(raw, batch.id)
+            known = self._text_keys[scope] = await self.db.read(
+                lambda raw: quality_store.text_keys(raw, scope)
             )
         if is_near_duplicate(key, known, batch.quality.duplicate_similarity):
             raise InputError(DUPLICATE_TEXT)
@@ -213,3 +227,12 @@ class TaskEngine:
     async def stop(self, member: Member) -> int:
         """Give back the member's live leases; returns how many."""
         return await store.release_leases(self.db, member.profile_id)
+
+
+NO_CHECK = -1  # a batch whose texts are not checked for copies
+
+
+def _duplicate_scope(batch: Batch) -> int | None:
+    """Where copies are looked for: the batch's id, None for every batch, or NO_CHECK."""
+    scope = batch.quality.duplicate_scope
+    return batch.id if scope == "batch" else None if scope == "all" else NO_CHECK

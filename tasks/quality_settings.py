@@ -27,6 +27,7 @@ QUALITY_KEYS = frozenset(
         "max_overlap",
         "agreement",
         "duplicate_similarity",
+        "duplicate_scope",
         "language",
         "exam_size",
         "exam_pass_mark",
@@ -51,6 +52,7 @@ class QualitySettings:
     duplicate_similarity: int = (
         90  # text answers this similar (0-100) to an earlier one are refused
     )
+    duplicate_scope: str = "batch"  # look for copies in: "batch", "all" batches, or "off"
     language: str | None = None  # text answers must be written in this language ("en", "ru")
     exam_size: int | None = None  # an exam: gold items per attempt
     exam_pass_mark: float = 0.8
@@ -73,6 +75,7 @@ class QualitySettings:
             "max_overlap": self.max_overlap,
             "agreement": self.agreement,
             "duplicate_similarity": self.duplicate_similarity,
+            "duplicate_scope": self.duplicate_scope,
             "language": self.language,
             "exam_size": self.exam_size,
             "exam_pass_mark": self.exam_pass_mark,
@@ -99,6 +102,22 @@ def _name(raw: Mapping[str, Any], key: str) -> str:
             )
         )
     return value
+
+
+DUPLICATE_SCOPES = ("batch", "all", "off")
+
+
+def _duplicate_scope(raw: Mapping[str, Any]) -> str:
+    value = raw.get("duplicate_scope", "batch")
+    if value not in DUPLICATE_SCOPES:
+        raise BadValue(
+            problem(
+                "settings.duplicate_scope",
+                'duplicate_scope must be "batch", "all" or "off", got {value!r}',
+                value=value,
+            )
+        )
+    return str(value)
 
 
 def _language(raw: Mapping[str, Any], kind: Kind) -> str:
@@ -150,6 +169,7 @@ def clean_quality(raw: Mapping[str, Any], kind: Kind, overlap: int) -> QualitySe
         else setting_int(raw, "max_overlap", overlap, overlap, 50),
         agreement=setting_number(raw, "agreement", 0.75, 0.5, 1.0),
         duplicate_similarity=setting_int(raw, "duplicate_similarity", 90, 50, 100),
+        duplicate_scope=_duplicate_scope(raw),
         language=_language(raw, kind) if "language" in raw else None,
         exam_size=None if exam_size is None else setting_int(raw, "exam_size", 1, 1, 500),
         exam_pass_mark=setting_number(raw, "exam_pass_mark", 0.8, 0.0, 1.0),
