@@ -54,7 +54,7 @@ class SubmitStatus(StrEnum):
     not_found = "not_found"  # no such lease
     not_yours = "not_yours"  # the lease belongs to another member
     skipped = "skipped"  # the member skipped this item
-    released = "released"  # the member gave the task back (/stop), or its batch was paused
+    released = "released"  # the member gave the task back (/stop)
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def submit(
 ) -> SubmitOutcome:
     """Store an answer for a lease: counted if the slot is still the member's or the item has room,
     else kept as surplus. A second submit for the same item returns the first answer. A lease the
-    member skipped or gave back (or whose batch was paused) takes no answer: its buttons are stale.
+    member skipped or gave back takes no answer: its buttons are stale.
     """
     lease = raw.execute(
         "SELECT id, item_id, batch_id, profile_id, state, created_at, expires_at"

@@ -187,9 +187,10 @@ async def change_state(
                 (to, now, batch_id),
             )
             if to != "active":
-                # Leases on a batch that stops serving end now; their answers are still taken.
+                # Leases on a batch that stops serving end now, as if their time were up: an
+                # answer still arriving is taken (counted if its item has room).
                 raw.execute(
-                    "UPDATE leases SET state = 'released' WHERE batch_id = ? AND state = 'live'",
+                    "UPDATE leases SET state = 'expired' WHERE batch_id = ? AND state = 'live'",
                     (batch_id,),
                 )
         return row[0]

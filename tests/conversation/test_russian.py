@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import string
 
 from bots.conversation.i18n import catalog
 from storage.database import Database
@@ -35,8 +35,13 @@ async def test_lang_overrides_the_platform_language(db: Database, make_user) -> 
     assert ada.text == "Language: English"
 
 
-def placeholders(text: str) -> list[str]:
-    return sorted(re.findall(r"\{[^}]*\}", text))
+def placeholders(text: str) -> list[tuple[str, str | None, str | None]]:
+    """The `{name!conversion:spec}` fields of a message; `{{` and `}}` are literal braces."""
+    return sorted(
+        (name, conversion, spec)
+        for _, name, spec, conversion in string.Formatter().parse(text)
+        if name is not None
+    )
 
 
 def test_the_russian_catalog_is_complete() -> None:

@@ -90,7 +90,7 @@ async def test_standing_history_and_leaderboard_come_from_the_ledger(
     ]
     board = await bob.send("/leaderboard")
     assert text_of(board).splitlines() == [
-        "🏆 Top members (counted answers):",
+        "🏆 Top members (points earned):",
         "1. Ada — 1",
         "2. Bob — 0.5 ←",
     ]
