@@ -77,7 +77,7 @@ def import_batch(
         "kind": kind,
         "title": title,
         "instructions": instructions,
-        "labels": labels.split(",") if labels else None,
+        "labels": [label.strip() for label in labels.split(",")] if labels else None,
         "min_choices": min_choices,
         "max_choices": max_choices,
         "scale_min": scale_min,

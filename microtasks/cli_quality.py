@@ -15,7 +15,7 @@ from microtasks.cli_common import fail, run_command, settings_or_exit
 from microtasks.wiring import open_database
 from storage import ledger
 from storage.database import Database
-from storage.identity import Platform, find_account, get_profile
+from storage.identity import Platform, Role, find_account, get_profile
 from tasks.review_queue import ReviewQueue
 from tasks.rewards import format_amount, to_units
 from tasks.standing import StandingService
@@ -53,6 +53,18 @@ async def resolve_profile(db: Database, user: str) -> int:
         if account is not None:
             return account.profile_id
     fail(f"no such user {user!r}: give {USER_HELP}")
+
+
+async def resolve_admin(db: Database, admin: str | None) -> int | None:
+    """The admin named by `--as`, who must hold the admin role; None: the operator at the shell."""
+    if admin is None:
+        return None
+    profile_id = await resolve_profile(db, admin)
+    profile = await get_profile(db, profile_id)
+    if profile is None or profile.role is not Role.admin:
+        role = profile.role.value if profile else "unknown"
+        fail(f"--as {admin} is a {role}, not an admin: only an admin may do this")
+    return profile_id
 
 
 @review_app.command("list")
@@ -140,10 +152,20 @@ def ledger_grant(
     ],
     reason: Annotated[str, typer.Option(help="why: kept on the ledger row")],
     admin: Annotated[
-        str | None, typer.Option("--as", help=f"the admin granting: {USER_HELP}")
+        str | None,
+        typer.Option(
+            "--as",
+            help=f"the admin granting, who must have the admin role: {USER_HELP}; "
+            "without it the row is recorded as granted by the operator at this shell",
+        ),
     ] = None,
 ) -> None:
-    """Credit (or debit) a member by hand, with a reason."""
+    """Credit (or debit) a member by hand, with a reason.
+
+    Whoever runs this command on the server is trusted. With --as, the grant is recorded in that
+    admin's name (the profile must have the admin role); without it, the row names no granter:
+    it was made by the operator at the shell.
+    """
     try:
         tokens = Decimal(amount)
     except InvalidOperation:
@@ -153,7 +175,7 @@ def ledger_grant(
 
     async def work(db: Database) -> tuple[int, int]:
         profile_id = await resolve_profile(db, user)
-        admin_id = await resolve_profile(db, admin) if admin else None
+        admin_id = await resolve_admin(db, admin)
         decimals = await StandingService(db).decimals()
         units = to_units(abs(tokens), decimals) * (1 if tokens >= 0 else -1)
         if units == 0:
@@ -176,7 +198,12 @@ def ledger_royalty(
     ],
     reason: Annotated[str, typer.Option(help="what was paid for: shown to the contributors")],
     admin: Annotated[
-        str | None, typer.Option("--as", help=f"the admin recording it: {USER_HELP}")
+        str | None,
+        typer.Option(
+            "--as",
+            help=f"the admin recording it, who must have the admin role: {USER_HELP}; "
+            "without it the operator at this shell records it",
+        ),
     ] = None,
 ) -> None:
     """Share a royalty among a batch's contributors, by their accepted answers."""
@@ -187,7 +214,7 @@ def ledger_royalty(
     from tasks.royalties import share_royalty
 
     async def work(db: Database) -> tuple[RoyaltyShares, int]:
-        admin_id = await resolve_profile(db, admin) if admin else None
+        admin_id = await resolve_admin(db, admin)
         decimals = await StandingService(db).decimals()
         units = to_units(tokens, decimals)
         if units <= 0:

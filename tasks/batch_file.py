@@ -116,6 +116,12 @@ class BatchDraft:
 class LineProblem:
     line: int
     problem: Problem
+    setting: str | None = None  # a CSV batch's setting, given as a command option
+
+    def where(self, source: str) -> str:
+        if self.setting is not None:
+            return "--" + self.setting.replace("_", "-")
+        return f"{source}:{self.line}"
 
 
 @dataclass
@@ -130,7 +136,7 @@ class ImportFailed(Exception):
 
     def lines(self, shown: int = SHOWN_PROBLEMS) -> list[str]:
         ordered = sorted(self.problems, key=lambda p: p.line)
-        out = [f"{self.source}:{p.line}: {p.problem.text}" for p in ordered[:shown]]
+        out = [f"{p.where(self.source)}: {p.problem.text}" for p in ordered[:shown]]
         if len(self.problems) > shown:
             out.append(f"and {len(self.problems) - shown} more errors")
         return out
@@ -146,8 +152,8 @@ class _Collector:
     def __init__(self, source: str):
         self.failed = ImportFailed(source)
 
-    def add(self, line: int, found: Problem) -> None:
-        self.failed.problems.append(LineProblem(line, found))
+    def add(self, line: int, found: Problem, setting: str | None = None) -> None:
+        self.failed.problems.append(LineProblem(line, found, setting))
 
     def check(self) -> None:
         if self.failed.problems:
@@ -199,28 +205,60 @@ def _activate_at(raw: Mapping[str, Any]) -> float | None:
 
 def clean_settings(raw: Mapping[str, Any]) -> tuple[BatchSettings | None, list[Problem]]:
     """Check a batch header; returns the settings, or None with every problem found."""
-    problems: list[Problem] = []
+    settings, named = _check_settings(raw)
+    return settings, [found for _, found in named]
+
+
+# The setting a problem is about, when its parameters name no setting of the header.
+_PROBLEM_SETTINGS = {
+    "options.labels": "labels",
+    "options.labels_repeat": "labels",
+    "options.choices_range": "max_choices",
+    "options.scale_missing": "scale_min",
+    "options.scale_range": "scale_max",
+    "options.anchors": "anchors",
+    "options.anchor_point": "anchors",
+    "options.length_range": "max_length",
+    "options.duration_range": "max_duration",
+    "settings.requires": "requires",
+    "settings.language": "language",
+    "settings.language_kind": "language",
+    "settings.exam_kind": "exam_size",
+}
+_FIELD_SETTINGS = {"a label": "labels", "an anchor caption": "anchors"}
+
+
+def _setting_of(found: Problem, check: str) -> str:
+    """The setting a problem is about: the check's own, or the one its parameters name."""
+    if check not in ("options", "quality"):
+        return check
+    named = found.params.get("name") or found.params.get("key")
+    return _PROBLEM_SETTINGS.get(found.key) or _FIELD_SETTINGS.get(named, named) or check
+
+
+def _check_settings(
+    raw: Mapping[str, Any],
+) -> tuple[BatchSettings | None, list[tuple[str, Problem]]]:
+    """`clean_settings`, with each problem paired with the setting it is about."""
+    problems: list[tuple[str, Problem]] = []
     kind_name = raw.get("kind")
     if kind_name not in {k.value for k in Kind}:
-        problems.append(
-            problem(
-                "settings.kind",
-                "kind must be one of {kinds}, got {value!r}",
-                kinds=", ".join(k.value for k in Kind),
-                value=kind_name,
-            )
+        found = problem(
+            "settings.kind",
+            "kind must be one of {kinds}, got {value!r}",
+            kinds=", ".join(k.value for k in Kind),
+            value=kind_name,
         )
-        return None, problems
+        return None, [("kind", found)]
     kind = Kind(kind_name)
     for key in sorted(set(raw) - COMMON_SETTINGS - QUALITY_KEYS - OPTION_KEYS[kind]):
-        problems.append(
-            problem(
-                "settings.unknown",
-                'unknown setting "{key}" for a {kind} batch',
-                key=key,
-                kind=kind.value,
-            )
+        found = problem(
+            "settings.unknown",
+            'unknown setting "{key}" for a {kind} batch',
+            key=key,
+            kind=kind.value,
         )
+        problems.append((key, found))
     values: dict[str, Any] = {}
     checks = {
         "title": lambda: _setting_text(raw, "title", 120),
@@ -245,22 +283,21 @@ def clean_settings(raw: Mapping[str, Any]) -> tuple[BatchSettings | None, list[P
         try:
             values[name] = check()
         except BadValue as error:
-            problems.append(error.problem)
+            problems.append((_setting_of(error.problem, name), error.problem))
     if "overlap" in values:
         try:
             values["quality"] = clean_quality(raw, kind, values["overlap"])
         except BadValue as error:
-            problems.append(error.problem)
+            problems.append((_setting_of(error.problem, "quality"), error.problem))
     if problems:
         return None, problems
     if values["gold_rate"] > 0 and kind not in GOLD_KINDS:
-        return None, [
-            problem(
-                "settings.gold_kind",
-                "gold_rate must be 0: {kind} batches have no gold items",
-                kind=kind.value,
-            )
-        ]
+        found = problem(
+            "settings.gold_kind",
+            "gold_rate must be 0: {kind} batches have no gold items",
+            kind=kind.value,
+        )
+        return None, [("gold_rate", found)]
     return BatchSettings(kind=kind, **values), []
 
 
@@ -443,9 +480,9 @@ def read_csv(
     text = _read_text(data, collector, limits)
     collector.check()
     assert text is not None
-    settings, problems = clean_settings(settings_raw)
-    for found in problems:
-        collector.add(0, found)
+    settings, named = _check_settings(settings_raw)
+    for setting, found in named:
+        collector.add(0, found, setting)
     collector.check()
     assert settings is not None
     reader = csv.DictReader(io.StringIO(text))

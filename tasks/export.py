@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TextIO
@@ -54,24 +55,25 @@ async def answer_records(
     db: Database, batch_id: int, *, with_platform_ids: bool = False
 ) -> AsyncIterator[dict[str, Any]]:
     key = await instance_key(db, PSEUDONYM_KEY)
-    async for row in stream_answers(db, batch_id):
-        record: dict[str, Any] = {
-            "batch_id": row["batch_id"],
-            "batch_title": row["batch_title"],
-            "kind": row["kind"],
-            "item_id": row["item_id"],
-            "is_gold": bool(row["is_gold"]),
-            "value": json.loads(row["value"]),
-            "counted": bool(row["counted"]),
-            "seconds": round(row["seconds"], 3),
-            "leased_at": _iso(row["leased_at"]),
-            "answered_at": _iso(row["answered_at"]),
-            "contributor": pseudonym(key, row["profile_id"]),
-            "meta": json.loads(row["meta"]) if row["meta"] else None,
-        }
-        if with_platform_ids:
-            record["platform_ids"] = row["platform_ids"] or ""
-        yield record
+    async with aclosing(stream_answers(db, batch_id)) as rows:
+        async for row in rows:
+            record: dict[str, Any] = {
+                "batch_id": row["batch_id"],
+                "batch_title": row["batch_title"],
+                "kind": row["kind"],
+                "item_id": row["item_id"],
+                "is_gold": bool(row["is_gold"]),
+                "value": json.loads(row["value"]),
+                "counted": bool(row["counted"]),
+                "seconds": round(row["seconds"], 3),
+                "leased_at": _iso(row["leased_at"]),
+                "answered_at": _iso(row["answered_at"]),
+                "contributor": pseudonym(key, row["profile_id"]),
+                "meta": json.loads(row["meta"]) if row["meta"] else None,
+            }
+            if with_platform_ids:
+                record["platform_ids"] = row["platform_ids"] or ""
+            yield record
 
 
 async def write_export(
@@ -83,8 +85,18 @@ async def write_export(
     with_platform_ids: bool = False,
 ) -> int:
     """Write every answer of a batch to `out`; returns the number of rows."""
+    async with aclosing(answer_records(db, batch_id, with_platform_ids=with_platform_ids)) as rows:
+        return await _write_records(rows, out, fmt, with_platform_ids=with_platform_ids)
+
+
+async def _write_records(
+    records: AsyncIterator[dict[str, Any]],
+    out: TextIO,
+    fmt: ExportFormat,
+    *,
+    with_platform_ids: bool,
+) -> int:
     count = 0
-    records = answer_records(db, batch_id, with_platform_ids=with_platform_ids)
     if fmt is ExportFormat.jsonl:
         async for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")

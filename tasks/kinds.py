@@ -31,6 +31,7 @@ MAX_BRIEF = 2000
 MAX_SENTENCE = 500
 MAX_TEXT_ANSWER = 4000
 MAX_SCALE_STEPS = 11
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 GOLD_KINDS = frozenset({Kind.choice, Kind.multi, Kind.rating, Kind.compare})
 
 OPTION_KEYS: dict[Kind, frozenset[str]] = {
@@ -196,12 +197,27 @@ OPTION_VALIDATORS: dict[Kind, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
 
 
 def _image(value: Any, base: Path | None) -> str:
+    """An https URL, or a picture file inside the batch file's folder (after links and `..`)."""
     image = _text(value, "image", 2000)
-    if image.startswith("https://") or image.startswith("http://"):
+    if image.startswith("https://"):
         return image
-    if base is None:
+    if base is None or image.startswith("http://"):
         raise _bad("item.image_url", "image must be an https URL, got {image!r}", image=image)
-    path = (base / image).resolve()
+    folder = base.resolve()
+    path = (folder / image).resolve()
+    if not path.is_relative_to(folder):
+        raise _bad(
+            "item.image_outside",
+            "image file {image!r} is outside the batch file's folder",
+            image=image,
+        )
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise _bad(
+            "item.image_type",
+            "image file {image!r} must end in {suffixes}",
+            image=image,
+            suffixes=", ".join(IMAGE_SUFFIXES),
+        )
     if not path.is_file():
         raise _bad("item.image_missing", "image file {image!r} does not exist", image=image)
     return str(path)

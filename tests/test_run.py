@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 MICROTASKS = str(Path(sys.executable).parent / "microtasks")
 
 
@@ -29,7 +31,8 @@ def test_run_with_no_configuration_uses_the_console_and_exits_at_end_of_input(
     assert (tmp_path / "data" / "microtasks.db").exists()
 
 
-def test_sigterm_stops_a_running_bot_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_a_running_bot_cleanly(tmp_path: Path, stop: signal.Signals) -> None:
     bot = subprocess.Popen(
         [MICROTASKS, "run"],
         cwd=tmp_path,
@@ -43,11 +46,12 @@ def test_sigterm_stops_a_running_bot_cleanly(tmp_path: Path) -> None:
         assert bot.stderr is not None
         while "bot.started" not in (bot.stderr.readline()):
             assert time.monotonic() < deadline, "the bot did not start"
-        bot.send_signal(signal.SIGTERM)
+        bot.send_signal(stop)
         assert bot.wait(timeout=30) == 0
     finally:
         bot.kill()
-        bot.communicate()
+        _, rest = bot.communicate()
+    assert "event=bot.stopped" in rest
 
 
 def test_help_lists_the_commands() -> None:

@@ -27,6 +27,7 @@ class Services:
     clock: Callable[[], float]
     data_dir: Path
     batch_limits: Limits = field(default_factory=Limits)
+    max_export_bytes: int = 45 * 1024 * 1024  # an export sent in chat; Telegram uploads 50 MB
     moderator_ids: frozenset[str] = frozenset()  # "platform:id" entries from the settings
     wallet: WalletLinker | None = None  # None: wallet linking is not configured
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import io
+from tempfile import SpooledTemporaryFile
+from typing import BinaryIO, TextIO, cast
 
 from bots.conversation.context import Person, Services
 from bots.conversation.flows.labelling import start_button
@@ -11,7 +12,28 @@ from tasks.batch_file import ImportFailed, read_batch_bytes
 from tasks.batches import Transition
 from tasks.export import ExportFormat, write_export
 
-MAX_EXPORT_BYTES = 45 * 1024 * 1024  # under Telegram's 50 MB upload limit
+SPOOL_BYTES = 1024 * 1024  # an export larger than this waits in a file under the data folder
+
+
+class ExportTooLarge(Exception):
+    """The export passed the size a chat may carry."""
+
+
+class _CappedWriter:
+    """Text written as UTF-8 into `sink`, stopping as soon as it would pass `limit` bytes."""
+
+    def __init__(self, sink: BinaryIO, limit: int):
+        self.sink = sink
+        self.limit = limit
+        self.size = 0
+
+    def write(self, text: str) -> int:
+        data = text.encode()
+        self.size += len(data)
+        if self.size > self.limit:
+            raise ExportTooLarge
+        self.sink.write(data)
+        return len(text)
 
 
 def refused(p: Person) -> list[Reply]:
@@ -114,11 +136,16 @@ async def export(s: Services, p: Person, args: str) -> list[Reply]:
         return _needs_id(p, "export")
     fmt = ExportFormat.csv if "csv" in args.lower().split() else ExportFormat.jsonl
     await s.batches.get(batch_id)
-    buffer = io.StringIO()
-    count = await write_export(s.db, batch_id, buffer, fmt)
-    data = buffer.getvalue().encode()
-    if len(data) > MAX_EXPORT_BYTES:
-        return [Reply(p.t("export.too_large", id=batch_id))]
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    with SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=s.data_dir) as spool:
+        sink = cast(BinaryIO, spool)
+        try:
+            writer = _CappedWriter(sink, s.max_export_bytes)
+            count = await write_export(s.db, batch_id, cast(TextIO, writer), fmt)
+        except ExportTooLarge:
+            return [Reply(p.t("export.too_large", id=batch_id))]
+        sink.seek(0)
+        data = sink.read()
     return [
         Reply(
             p.t("export.done", id=batch_id, count=count),

@@ -1,0 +1,87 @@
+"""An operator grants points from the shell, in an admin's name or as the operator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from typer.testing import CliRunner
+
+from microtasks.cli import app
+from storage import ledger
+from storage.database import Database
+from storage.identity import Platform, Role, ensure_account, set_role
+
+T = TypeVar("T")
+runner = CliRunner()
+
+
+def microtasks(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def with_db(work: Callable[[Database], Awaitable[T]]) -> T:
+    async def main() -> T:
+        db = await Database.open(Path("data") / "microtasks.db")
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(main())
+
+
+def people() -> tuple[int, int, int]:
+    """ada the member, mo a moderator and root an admin; their profile numbers."""
+    assert microtasks("db", "upgrade")[0] == 0
+
+    async def work(db: Database) -> tuple[int, int, int]:
+        ids = []
+        for name, role in (("ada", Role.member), ("mo", Role.moderator), ("root", Role.admin)):
+            account = await ensure_account(db, Platform.console, name, display_name=name)
+            await set_role(db, account.profile_id, role)
+            ids.append(account.profile_id)
+        return ids[0], ids[1], ids[2]
+
+    return with_db(work)
+
+
+def ledger_of(profile_id: int) -> list[ledger.Entry]:
+    return with_db(lambda db: ledger.entries(db, profile_id))
+
+
+def test_a_grant_in_someones_name_needs_an_admin() -> None:
+    ada, _, root = people()
+
+    for impostor, role in (("console:mo", "moderator"), ("console:ada", "member")):
+        code, _, err = microtasks(
+            "ledger", "grant", "console:ada", "5", "--reason", "prize", "--as", impostor
+        )
+        assert code == 2
+        assert err.strip() == (
+            f"microtasks: --as {impostor} is a {role}, not an admin: only an admin may do this"
+        )
+    assert ledger_of(ada) == []
+
+    code, out, _ = microtasks(
+        "ledger", "grant", "console:ada", "5", "--reason", "prize", "--as", "console:root"
+    )
+
+    assert code == 0 and "granted 5 to console:ada: balance 5" in out
+    [row] = ledger_of(ada)
+    assert (row.amount > 0, row.reason, row.created_by) == (True, "prize", root)
+
+
+def test_a_grant_without_a_name_is_recorded_as_the_operators() -> None:
+    ada, _, _ = people()
+
+    code, out, _ = microtasks("ledger", "grant", "console:ada", "1.5", "--reason", "launch")
+
+    assert code == 0 and "balance 1.5" in out
+    [row] = ledger_of(ada)
+    assert (row.reason, row.created_by) == ("launch", None)
+    help_text = " ".join(microtasks("ledger", "grant", "--help")[1].split())
+    assert "operator" in help_text and "admin role" in help_text
