@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from storage import ledger, quality
 from storage.database import Database
 from storage.quality import HistoryRow
+from tasks.levels import level_of
 from tasks.rewards import DEFAULT_DECIMALS
 
 DAY = 86400
@@ -27,6 +28,7 @@ class Standing:
     rank: int | None
     streak: int
     decimals: int
+    level: int = 0  # see tasks/levels.py: unlocks batches with a minimum level
 
 
 def streak_from(days: list[int], today: int) -> int:
@@ -55,13 +57,16 @@ class StandingService:
         now = self.clock()
         today = int(now // DAY)
 
-        def job(raw: sqlite3.Connection) -> tuple[tuple[int, int, int], int, int, list[int], int]:
-            _, _, gold, right = quality.work_record(raw, profile_id)
+        def job(
+            raw: sqlite3.Connection,
+        ) -> tuple[tuple[int, int, int], tuple[int, int, int, int], list[int], int]:
+            record = quality.work_record(raw, profile_id)
             days = quality.active_days(raw, profile_id, (today - 400) * DAY)
             counts = quality.answer_counts(raw, profile_id)
-            return counts, gold, right, days, ledger.balance_of(raw, profile_id)
+            return counts, record, days, ledger.balance_of(raw, profile_id)
 
-        counts, gold, right, days, balance = await self.db.read(job)
+        counts, record, days, balance = await self.db.read(job)
+        _, _, gold, right = record
         board = await ledger.earnings_board(self.db, limit=10_000)
         earned = next((e for pid, _, e in board if pid == profile_id), 0)
         rank = next((i for i, (pid, _, _) in enumerate(board, 1) if pid == profile_id), None)
@@ -76,6 +81,7 @@ class StandingService:
             rank,
             streak_from(days, today),
             await self.decimals(),
+            level_of(*record),
         )
 
     async def history(self, profile_id: int, limit: int = 10) -> list[HistoryRow]:

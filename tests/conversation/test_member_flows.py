@@ -214,6 +214,7 @@ async def test_a_member_sees_their_standing_history_and_the_leaderboard(
         "Answers: 4 accepted, 0 waiting for review, 0 not accepted",
         "Accuracy on check items: 50% of 2",
         "Rank: #1",
+        "Level: 0 (levels unlock more batches)",
         "Streak: 1 day(s) in a row",
     ]
     await bob.send("/leaderboard")
