@@ -231,6 +231,16 @@ def answers_since(
     return [(row[0], row[1]) for row in rows]
 
 
+def items_left_for(raw: sqlite3.Connection, profile_id: int, batch_id: int) -> int:
+    """Items of a batch the member has neither answered nor skipped."""
+    return raw.execute(
+        "SELECT count(*) FROM items i WHERE i.batch_id = ?"
+        " AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.item_id = i.id AND a.profile_id = ?)"
+        " AND NOT EXISTS (SELECT 1 FROM skips s WHERE s.item_id = i.id AND s.profile_id = ?)",
+        (batch_id, profile_id, profile_id),
+    ).fetchone()[0]
+
+
 def last_attempt(raw: sqlite3.Connection, profile_id: int, batch_id: int) -> sqlite3.Row | None:
     return raw.execute(
         "SELECT correct, total, passed, finished_at FROM exam_attempts"

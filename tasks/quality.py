@@ -44,6 +44,7 @@ class Verdict:
     removed: bool = False  # the member was just removed from the batch
     exam_passed: bool | None = None  # an exam attempt just finished
     exam_score: tuple[int, int] | None = None  # (correct, total) of that attempt
+    exam_retry: bool = True  # a failed attempt: the exam has items left for another one
 
 
 def wilson_lower_bound(correct: int, total: int, z: float = 1.96) -> float:
@@ -159,6 +160,7 @@ def _exam_progress(
         gold_answer=result.gold_answer,
         exam_passed=passed,
         exam_score=(right, len(answers)),
+        exam_retry=store.items_left_for(raw, facts.profile_id, batch.id) >= size,
     )
 
 

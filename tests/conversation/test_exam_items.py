@@ -36,6 +36,10 @@ async def test_a_member_who_used_up_the_exam_items_is_told_there_are_no_tasks(
         await ada.press("no")
         await ada.press("no")
         assert "📝 Exam not passed: 0 of 2 right." in ada.text
+        if attempt == 0:
+            assert "You can try again in 1 h." in ada.text
+        else:
+            assert "You have used all of its questions, so there is no other try." in ada.text
         assert ada.last.text == NO_TASKS, "the cooldown holds the exam back"
         clock.advance(HOUR)
         await ada.send("/task")

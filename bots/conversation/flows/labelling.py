@@ -45,6 +45,8 @@ def receipt_text(p: Person, receipt: Receipt, shown: str, batch: Batch) -> str:
         right, total = verdict.exam_score
         if verdict.exam_passed:
             lines.append(p.t("exam.passed", right=right, total=total))
+        elif not verdict.exam_retry:
+            lines.append(p.t("exam.failed_last", right=right, total=total))
         else:
             lines.append(
                 p.t(
