@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import aggregation, assignment, export
+from bench import aggregation, assignment, export, payouts
 from bench.report import (
     DOC,
     RESULTS,
@@ -47,6 +47,11 @@ BENCHMARKS: dict[str, Benchmark] = {
         aggregation.run,
         lambda quick: aggregation.Config.quick() if quick else aggregation.Config(),
         aggregation.markdown,
+    ),
+    payouts.NAME: Benchmark(
+        payouts.run,
+        lambda quick: payouts.Config.quick() if quick else payouts.Config(),
+        payouts.markdown,
     ),
 }
 

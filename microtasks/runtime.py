@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
 
 from bots.base import ChatAdapter
 from bots.console.adapter import ConsoleAdapter
@@ -13,6 +14,7 @@ from bots.conversation.core import Conversation
 from microtasks.logs import log_event
 from microtasks.settings import Adapter, Settings
 from microtasks.wiring import build_conversation, load_sample_batches, open_database
+from storage.database import Database
 
 logger = logging.getLogger("microtasks.runtime")
 
@@ -61,12 +63,31 @@ async def run_adapters(adapters: list[ChatAdapter]) -> None:
         log_event(logger, "bot.stopped")
 
 
+@contextlib.asynccontextmanager
+async def scheduled_jobs(
+    settings: Settings, db: Database, adapters: list[ChatAdapter]
+) -> AsyncIterator[None]:
+    """The scheduled jobs (docs/scheduler.md) run beside the adapters, unless turned off."""
+    if not settings.scheduler_enabled:
+        yield
+        return
+    from microtasks.logs import register_secrets
+    from scheduler.jobs import runner_for
+    from scheduler.service import scheduled
+
+    runner = runner_for(settings, db, adapters=adapters, mask=register_secrets)
+    async with scheduled(runner, timezone=settings.scheduler_timezone):
+        yield
+
+
 async def serve(settings: Settings) -> None:
     """`microtasks run`: every configured adapter on one database."""
     async with open_database(settings) as db:
         conversation = build_conversation(settings, db)
         await load_sample_batches(settings, conversation.services)
-        await run_adapters(build_adapters(settings, conversation))
+        adapters = build_adapters(settings, conversation)
+        async with scheduled_jobs(settings, db, adapters):
+            await run_adapters(adapters)
 
 
 async def chat(settings: Settings, *, user: str, moderator: bool, language: str | None) -> None:

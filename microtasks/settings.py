@@ -122,11 +122,34 @@ class Settings(BaseSettings):
     treasury_keystore: Path | None = None
     treasury_keystore_password: SecretStr | None = None
 
+    # Scheduler (docs/scheduler.md)
+    scheduler_enabled: bool = Field(default=True, description="run scheduled jobs in `run`")
+    scheduler_timezone: str = Field(default="UTC", description="time zone of the cron settings")
+    scheduler_tick_seconds: float = Field(
+        default=60.0, ge=5, le=3600, description="how often activations and leases are checked"
+    )
+    scheduler_lock_seconds: float = Field(
+        default=120.0, ge=10, le=3600, description="leader lock expiry: a dead holder's takeover"
+    )
+    digest_cron: str = Field(default="0 8 * * *", description="when moderators get the digest")
+    streak_reminder_cron: str = Field(
+        default="0 18 * * *", description="when opted-in members hear that their streak ends"
+    )
+    notify_per_minute: int = Field(
+        default=120, ge=1, le=10_000, description="new-batch notices queued per platform a minute"
+    )
+    starved_after_hours: float = Field(
+        default=24.0, gt=0, description="an open item nobody took this long is offered again"
+    )
+
     # Wallet linking (Sign-In with Ethereum)
     siwe_domain: str = Field(default="microtasks.local", description="domain in the message")
     siwe_uri: str = Field(default="https://microtasks.local", description="URI in the message")
     siwe_ttl_seconds: int = Field(default=600, ge=60, le=86400)
     community_name: str = Field(default="microtasks community")
+    community_language: str = Field(
+        default="en", description="language of announcements in the community channels"
+    )
 
     # Logging
     log_level: str = "INFO"
@@ -199,6 +222,26 @@ class Settings(BaseSettings):
                 f"expected an ERC-20 contract address (0x and 40 hex digits) or 'native', "
                 f"got {value!r}"
             )
+        return value
+
+    @field_validator("payouts_cron", "digest_cron", "streak_reminder_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from scheduler.schedule import check_cron
+
+        return check_cron(value.strip())
+
+    @field_validator("scheduler_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"expected an IANA time zone such as UTC or Europe/Berlin, got {value!r}"
+            ) from None
         return value
 
     @field_validator("log_level")

@@ -66,8 +66,18 @@ def build_services(settings: Settings, db: Database, w3: Any = None) -> Services
     )
 
 
+def chain_w3(settings: Settings) -> Any:
+    """AsyncWeb3 on the configured node (CHAIN_RPC_URL), for contract-wallet (EIP-1271) checks;
+    None without a node. web3 is imported only then: it takes about a second."""
+    if not settings.chain_rpc_url:
+        return None
+    from web3 import AsyncHTTPProvider, AsyncWeb3
+
+    return AsyncWeb3(AsyncHTTPProvider(settings.chain_rpc_url))
+
+
 def build_conversation(settings: Settings, db: Database) -> Conversation:
-    return Conversation(build_services(settings, db))
+    return Conversation(build_services(settings, db, chain_w3(settings)))
 
 
 async def load_sample_batches(settings: Settings, services: Services) -> list[int]:

@@ -1,1 +1,2 @@
-"""Recurring jobs (APScheduler) that call the same services as the chat flows."""
+"""Recurring work in the bot process: payouts, scheduled activations with their announcements and
+notices, the moderators' digest, lease upkeep and streak reminders. See docs/scheduler.md."""

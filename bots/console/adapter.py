@@ -57,6 +57,13 @@ class ConsoleAdapter:
     def say(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
 
+    async def announce(self, text: str, batch_id: int) -> None:
+        """The community channel of the console is the terminal: print the announcement."""
+        self.say(f"📣 {text}\n   (/task {batch_id} to start)")
+
+    async def send_image(self, external_id: str, path: Path, caption: str) -> None:
+        self.say(f"🖼 {caption}\n   {path}")
+
     async def run(self, stop: asyncio.Event) -> None:
         reader = LineReader(self.stdin)
         interactive = self.stdin.isatty()

@@ -1,0 +1,270 @@
+"""`microtasks payouts ...`: plan, run and follow token payouts (docs/payouts.md)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from microtasks.cli_common import fail, run_command, settings_or_exit
+from microtasks.logs import register_secrets
+from microtasks.settings import Settings
+from microtasks.wiring import open_database
+from storage import ledger
+from storage import payouts as store
+from storage.database import Database
+from tasks.rewards import format_amount
+
+if TYPE_CHECKING:
+    from wallet.payouts.planner import Preview
+    from wallet.payouts.runner import Progress
+    from wallet.payouts.service import Payouts
+
+T = TypeVar("T")
+EXIT_FAILED = 1
+payouts_app = typer.Typer(
+    help="Token payouts: who is owed what, pay them on chain, follow the runs.",
+    no_args_is_help=True,
+)
+out = Console()
+
+
+def stop(message: str) -> NoReturn:
+    """A payout that cannot go ahead now (funds, another run): one line and exit status 1."""
+    print(f"microtasks: {message}", file=sys.stderr)
+    raise typer.Exit(EXIT_FAILED)
+
+
+@asynccontextmanager
+async def payouts_of(settings: Settings, db: Database) -> AsyncIterator[Payouts]:
+    from wallet.chain import ChainError
+    from wallet.payouts.service import open_payouts
+    from wallet.treasury import TreasuryError
+
+    try:
+        async with open_payouts(settings, db, mask=register_secrets) as payouts:
+            yield payouts
+    except (ChainError, TreasuryError) as error:
+        fail(str(error))
+
+
+def with_payouts(work: Callable[[Payouts], Awaitable[T]]) -> T:
+    from wallet.payouts.lock import PayoutsBusy
+    from wallet.treasury import Shortfall
+
+    settings = settings_or_exit()
+
+    async def main() -> T:
+        async with open_database(settings) as db, payouts_of(settings, db) as payouts:
+            return await work(payouts)
+
+    try:
+        return run_command(main())
+    except (Shortfall, PayoutsBusy) as error:
+        stop(str(error))
+
+
+def plan_table(preview: Preview, payouts: Payouts) -> Table:
+    token = payouts.chain.token
+    table = Table(title=f"Payouts owed now ({token.symbol}, {token.ref})")
+    table.add_column("member")
+    table.add_column("wallet")
+    table.add_column("balance", justify="right")
+    table.add_column("to pay", justify="right")
+    for candidate in preview.candidates:
+        table.add_row(
+            candidate.display_name or f"#{candidate.profile_id}",
+            candidate.address,
+            format_amount(candidate.balance, token.decimals),
+            format_amount(candidate.amount, token.decimals),
+        )
+    return table
+
+
+def print_plan(preview: Preview, payouts: Payouts) -> None:
+    token = payouts.chain.token
+    config = payouts.config
+    if not preview.candidates:
+        out.print(
+            f"Nobody is owed a payout: no linked wallet holds a balance of at least "
+            f"{format_amount(max(config.minimum, 1), token.decimals)} {token.symbol}."
+        )
+        return
+    out.print(plan_table(preview, payouts))
+    cap = "none" if config.cap is None else format_amount(config.cap, token.decimals)
+    out.print(
+        f"total: {len(preview.candidates)} members, "
+        f"{format_amount(preview.total, token.decimals)} {token.symbol} "
+        f"(minimum {format_amount(config.minimum, token.decimals)}, cap per run {cap})"
+    )
+    out.print(
+        f"treasury {payouts.treasury.address}: "
+        f"{format_amount(preview.holdings.tokens, token.decimals)} {token.symbol}, "
+        f"{format_amount(preview.holdings.gas, 18)} for gas (this run needs about "
+        f"{format_amount(preview.gas_guess, 18)})"
+    )
+    if preview.shortfall:
+        out.print(f"[bold red]cannot pay:[/] {preview.shortfall}")
+
+
+@payouts_app.command("plan")
+def plan() -> None:
+    """Who would be paid what now (balances at or above the minimum, with a linked wallet)."""
+
+    async def work(payouts: Payouts) -> None:
+        print_plan(await payouts.preview(), payouts)
+
+    with_payouts(work)
+
+
+async def pay_with_progress(payouts: Payouts) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("paying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[txs]} transactions"),
+        console=out,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("pay", total=None, txs=0)
+
+        def show(progress: Progress) -> None:  # type: ignore[type-arg]
+            bar.update(
+                task,
+                total=progress.total or None,
+                completed=progress.settled,
+                txs=progress.transactions,
+            )
+
+        return await payouts.execute(on_progress=show)  # type: ignore[arg-type]
+
+
+def print_outcome(progress: Progress, payouts: Payouts) -> None:
+    token = payouts.chain.token
+    out.print(
+        f"paid {progress.paid} of {progress.total} payouts, "
+        f"{format_amount(progress.paid_units, token.decimals)} {token.symbol}, "
+        f"in {progress.transactions} transactions"
+        + (f"; {progress.refunded} returned to their balances" if progress.refunded else "")
+    )
+    for run_id in progress.finished_runs:
+        out.print(f"run {run_id} finished")
+
+
+@payouts_app.command("run")
+def run(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="show what would be paid; write and send nothing")
+    ] = False,
+) -> None:
+    """Pay everyone owed (finishing any run a crash left open first)."""
+
+    async def work(payouts: Payouts) -> None:
+        unfinished = await payouts.open_runs()
+        if unfinished and not dry_run:
+            ids = ", ".join(str(r.id) for r in unfinished)
+            out.print(f"finishing open run(s) {ids} first")
+            print_outcome(await pay_with_progress(payouts), payouts)
+        preview = await payouts.preview()
+        print_plan(preview, payouts)
+        if dry_run:
+            out.print("dry run: nothing was written or sent")
+            return
+        if not preview.candidates:
+            return
+        if preview.shortfall:
+            stop(preview.shortfall)
+        if not yes and not typer.confirm(
+            f"Pay {len(preview.candidates)} members now?", default=False
+        ):
+            out.print("nothing was paid")
+            return
+        started = await payouts.start()
+        if started is None:
+            out.print("nothing is owed any more; nothing was paid")
+            return
+        out.print(f"run {started.id} started")
+        print_outcome(await pay_with_progress(payouts), payouts)
+
+    with_payouts(work)
+
+
+@payouts_app.command("status")
+def status(
+    run_id: Annotated[int | None, typer.Argument(metavar="[RUN]", help="one run in detail")] = None,
+) -> None:
+    """Recent payout runs, or one run's payouts with their transactions."""
+    settings = settings_or_exit()
+
+    async def main() -> None:
+        async with open_database(settings) as db:
+            symbol = await ledger.get_token_fact(db, "symbol") or "tokens"
+            summaries = await store.run_summaries(db, run_id)
+            if run_id is not None and not summaries:
+                fail(f"no payout run {run_id}; `microtasks payouts status` lists the runs")
+            if not summaries:
+                out.print("No payout runs yet: `microtasks payouts plan` shows who is owed.")
+                return
+            out.print(runs_table(summaries, symbol))
+            if run_id is not None:
+                out.print(lines_table(await store.run_lines(db, run_id), summaries[0], symbol))
+
+    run_command(main())
+
+
+def runs_table(summaries: list[store.RunSummary], symbol: str) -> Table:
+    table = Table(title="Payout runs")
+    for name in ("run", "state", "started", "payouts", "paid", "in flight", "queued", "returned"):
+        table.add_column(name, justify="right" if name != "state" else "left")
+    table.add_column(f"paid {symbol}", justify="right")
+    table.add_column(f"total {symbol}", justify="right")
+    for s in summaries:
+        run = s.run
+        table.add_row(
+            str(run.id),
+            run.state,
+            _when(run.created_at),
+            str(s.payouts),
+            str(s.paid),
+            str(s.in_flight),
+            str(s.queued),
+            str(s.refunded),
+            format_amount(s.paid_total, run.decimals),
+            format_amount(s.total, run.decimals),
+        )
+    return table
+
+
+def lines_table(lines: list[store.PayoutLine], summary: store.RunSummary, symbol: str) -> Table:
+    table = Table(title=f"Run {summary.run.id}: payouts")
+    table.add_column("member")
+    table.add_column("wallet")
+    table.add_column(symbol, justify="right")
+    table.add_column("state")
+    table.add_column("transaction")
+    for line in lines:
+        p = line.payout
+        state = p.state if not p.reason else f"{p.state} ({p.reason})"
+        table.add_row(
+            line.display_name or f"#{p.profile_id}",
+            p.address,
+            format_amount(p.amount, summary.run.decimals),
+            state,
+            line.tx_hash or "",
+        )
+    return table
+
+
+def _when(timestamp: float) -> str:
+    import datetime
+
+    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,82 @@
+"""Scheduled activation of batches, then one announcement per community channel.
+
+A batch whose "activate at" time has come is activated (a member asking for work activates it
+too), recorded as announced-to-be in the database, and posted once on each platform whose
+adapter can announce and that the batch is offered on. A post is marked `sending` before it goes
+out and `sent` after: a crash in between never posts twice (at most once), and a post that
+failed outright is tried again on the next rounds, a few times.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from bots.base import Announcer
+from bots.conversation.i18n import Translator, pick_language
+from storage import scheduler as store
+from storage.batches import BatchRow
+from storage.database import Database
+from tasks.batches import BatchService
+
+logger = logging.getLogger("microtasks.scheduler")
+ANNOUNCE_KEY = "scheduler.announce"
+TEXT_LIMIT = 1500  # room for the title and a button within every platform's message limit
+
+
+def announcement(batch: BatchRow, language: str) -> str:
+    t = Translator(pick_language(language))
+    text = t(ANNOUNCE_KEY, title=batch.title, instructions=batch.instructions, batch=batch.id)
+    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+
+
+def offered_on(batch: BatchRow, platform: str) -> bool:
+    return not batch.audience or platform in batch.audience
+
+
+async def activate_and_announce(
+    db: Database,
+    announcers: Sequence[Announcer],
+    *,
+    clock: Callable[[], float],
+    language: str,
+    attempts: int,
+) -> str:
+    activated = await BatchService(db, clock=clock).activate_due()
+    queued = await store.queue_announcements(db, clock())
+    posted = failed = 0
+    for announcer in announcers:
+        ready = getattr(announcer, "ready", None)  # an adapter still connecting: next round
+        if ready is not None and hasattr(ready, "is_set") and not ready.is_set():
+            continue
+        for batch in await store.posts_owed(db, announcer.name, attempts):
+            if not offered_on(batch, announcer.name):
+                continue
+            if not await store.begin_post(db, batch.id, announcer.name, clock()):
+                continue  # another process is posting it, or has
+            try:
+                await announcer.announce(announcement(batch, language), batch.id)
+            except Exception as error:
+                failed += 1
+                logger.warning(
+                    "scheduler.announce_failed",
+                    extra={
+                        "fields": {
+                            "batch": batch.id,
+                            "platform": announcer.name,
+                            "error": f"{type(error).__name__}: {error}",
+                        }
+                    },
+                )
+                await store.end_post(db, batch.id, announcer.name, clock(), str(error) or "error")
+                continue
+            await store.end_post(db, batch.id, announcer.name, clock())
+            logger.info(
+                "scheduler.announced",
+                extra={"fields": {"batch": batch.id, "platform": announcer.name}},
+            )
+            posted += 1
+    return (
+        f"activated {len(activated)}, newly announced {len(queued)}, posts sent {posted}, "
+        f"failed {failed}"
+    )
