@@ -8,22 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from microtasks.settings import Settings
 from storage import schema
 from storage.database import Database
 
-SETTING_NAMES = (
-    "DATABASE_URL",
-    "DATA_DIR",
-    "BOTS",
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_API_BASE_URL",
-    "DISCORD_BOT_TOKEN",
-    "CHAIN_RPC_URL",
-    "CHAIN_ID",
-    "LOG_LEVEL",
-    "LOG_FORMAT",
-    "AUTO_MIGRATE",
-)
+# Every setting the bot reads, by its environment name: none may leak in from the developer's.
+SETTING_NAMES = frozenset(name.upper() for name in Settings.model_fields)
 
 
 @pytest.fixture(autouse=True)

@@ -78,3 +78,17 @@ def test_the_installed_command_reports_without_a_traceback(tmp_path: Path) -> No
     assert done.returncode == 2
     assert done.stderr.strip().startswith("microtasks: bad setting: DATABASE_URL")
     assert "Traceback" not in done.stderr
+
+
+def test_every_setting_is_documented_in_the_readme_and_env_example() -> None:
+    from microtasks.settings import Settings
+
+    repo = Path(__file__).parents[1]
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    example = (repo / ".env.example").read_text(encoding="utf-8")
+    documented_in_example = {
+        line.lstrip("# ").split("=", 1)[0] for line in example.splitlines() if "=" in line
+    }
+    for name in (field.upper() for field in Settings.model_fields):
+        assert name in documented_in_example, f"{name} is missing from .env.example"
+        assert f"`{name}`" in readme, f"{name} is missing from the README's configuration table"
