@@ -220,3 +220,15 @@ async def set_token_fact(db: Database, name: str, value: str) -> None:
         " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         (name, value),
     )
+
+
+def earnings_in_order(raw: sqlite3.Connection, profile_id: int) -> list[tuple[int | None, int]]:
+    """Every row of a member's ledger but payouts and their refunds, oldest first:
+    (answer id of an answer or review credit, else None; amount)."""
+    rows = raw.execute(
+        "SELECT CASE WHEN cause IN ('answer', 'review') THEN answer_id END, amount_hi, amount_lo"
+        " FROM ledger WHERE profile_id = ? AND cause NOT IN ('payout', 'payout_refund')"
+        " ORDER BY id",
+        (profile_id,),
+    ).fetchall()
+    return [(row[0], join(row[1], row[2])) for row in rows]

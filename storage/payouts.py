@@ -913,3 +913,13 @@ async def ledger_paid_by_profile(db: Database) -> dict[int, int]:
 
 async def ledger_is_empty(db: Database) -> bool:
     return await db.fetch_one("SELECT 1 FROM ledger LIMIT 1") is None
+
+
+def paid_to(raw: sqlite3.Connection, profile_id: int) -> list[tuple[int, str]]:
+    """A member's paid payouts, oldest first: (amount in units, transaction hash)."""
+    rows = raw.execute(
+        "SELECT p.amount, t.mined_hash FROM payouts p JOIN payout_txs t ON t.id = p.tx_id"
+        " WHERE p.profile_id = ? AND p.state = 'paid' ORDER BY p.paid_at, p.id",
+        (profile_id,),
+    ).fetchall()
+    return [(int(row[0]), row[1]) for row in rows]

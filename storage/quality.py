@@ -373,6 +373,7 @@ class HistoryRow:
     reason: str | None
     created_at: float
     ledger: list[tuple[str, int, str | None]]  # (cause, amount, payout reference)
+    paid_tx: str | None = None  # the payout transaction that covered this answer's credit
 
 
 def history(raw: sqlite3.Connection, profile_id: int, limit: int) -> list[HistoryRow]:

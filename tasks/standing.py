@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from storage import ledger, quality
+from storage import ledger, payouts, quality
 from storage.database import Database
 from storage.quality import HistoryRow
 from tasks.levels import level_of
@@ -29,6 +29,32 @@ class Standing:
     streak: int
     decimals: int
     level: int = 0  # see tasks/levels.py: unlocks batches with a minimum level
+
+
+def paid_answers(
+    earnings: list[tuple[int | None, int]], paid: list[tuple[int, str]]
+) -> dict[int, str]:
+    """Which answers' credits the member's payouts have covered, and by which transaction.
+
+    Payouts pay a balance, not answers, so they are matched to earnings first in, first out: an
+    answer counts as paid once the payouts so far add up to everything earned up to and including
+    its credit; the transaction is the payout that reached that point.
+    """
+    covered: dict[int, str] = {}
+    reached, payouts = 0, iter(paid)
+    paid_so_far, tx = 0, None
+    for answer_id, amount in earnings:
+        reached += amount
+        if answer_id is None or amount <= 0:
+            continue
+        while paid_so_far < reached:
+            step = next(payouts, None)
+            if step is None:
+                return covered
+            paid_so_far, tx = paid_so_far + step[0], step[1]
+        assert tx is not None
+        covered[answer_id] = tx
+    return covered
 
 
 def streak_from(days: list[int], today: int) -> int:
@@ -85,7 +111,16 @@ class StandingService:
         )
 
     async def history(self, profile_id: int, limit: int = 10) -> list[HistoryRow]:
-        return await self.db.read(lambda raw: quality.history(raw, profile_id, limit))
+        """The member's latest answers; an accepted one paid out on chain names the transaction."""
+
+        def job(raw: sqlite3.Connection) -> list[HistoryRow]:
+            rows = quality.history(raw, profile_id, limit)
+            paid = paid_answers(
+                ledger.earnings_in_order(raw, profile_id), payouts.paid_to(raw, profile_id)
+            )
+            return [replace(row, paid_tx=paid.get(row.answer_id)) for row in rows]
+
+        return await self.db.read(job)
 
     async def leaderboard(self, limit: int = 10) -> list[tuple[int, str, int]]:
         return await ledger.earnings_board(self.db, limit)

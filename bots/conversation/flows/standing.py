@@ -63,6 +63,11 @@ def _value(value: object) -> str:
     return text if len(text) <= SHOWN_VALUE else text[: SHOWN_VALUE - 1] + "…"
 
 
+def _tx_link(s: Services, tx_hash: str) -> str:
+    explorer = s.wallet.explorer_url if s.wallet is not None else None
+    return f"{explorer}/tx/{tx_hash}" if explorer else f"{tx_hash[:10]}…{tx_hash[-4:]}"
+
+
 async def history(s: Services, p: Person) -> list[Reply]:
     service = _service(s)
     rows = await service.history(p.profile.id, 10)
@@ -73,6 +78,8 @@ async def history(s: Services, p: Person) -> list[Reply]:
     for row in rows:
         when = datetime.fromtimestamp(row.created_at, UTC).strftime("%Y-%m-%d %H:%M")
         state = p.t(f"history.{row.status}")
+        if row.status == "accepted" and row.paid_tx:
+            state = p.t("history.paid", tx=_tx_link(s, row.paid_tx))
         if row.reason:
             state += f" ({p.t.key_or_text(row.reason)})"
         lines.append(
