@@ -14,7 +14,10 @@ crowd-kit and pandas are imported only here, when a batch is aggregated (they ar
 from __future__ import annotations
 
 import json
+import warnings
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -23,6 +26,15 @@ from storage.database import Database
 from storage.exports import aggregation_rows
 from tasks.kinds import Kind
 from tasks.problems import InputError, problem
+
+
+@contextmanager
+def _quiet_crowdkit() -> Iterator[None]:
+    """crowd-kit 1.4 uses pandas keywords that pandas 3 deprecates: its warnings are not ours."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="crowdkit")
+        warnings.filterwarnings("ignore", category=FutureWarning, module="crowdkit")
+        yield
 
 
 class Method(StrEnum):
@@ -65,7 +77,8 @@ def _classes(rows: list[tuple[str, int, str, str | None]], method: Method) -> li
     )
     counts = frame.groupby("task").size()
     model = DawidSkene(n_iter=100) if method is Method.ds else MajorityVote()
-    probabilities = model.fit_predict_proba(frame)
+    with _quiet_crowdkit():
+        probabilities = model.fit_predict_proba(frame)
     best = probabilities.idxmax(axis=1)  # whole columns at once: per-row access is slow
     confidence = probabilities.max(axis=1)
     decoded = {label: json.loads(label) for label in probabilities.columns}
@@ -113,7 +126,8 @@ def _agreement(rows: list[tuple[str, int, str, str | None]], kind: Kind) -> floa
     frame = pd.DataFrame(
         {"task": [r[0] for r in usable], "worker": [r[1] for r in usable], "label": labels}
     )
-    alpha = float(alpha_krippendorff(frame))
+    with _quiet_crowdkit():
+        alpha = float(alpha_krippendorff(frame))
     return alpha if alpha == alpha else None  # NaN when there is no variation at all
 
 
@@ -133,7 +147,8 @@ def _ranking(rows: list[tuple[str, int, str, str | None]]) -> dict[str, float]:
     from crowdkit.aggregation import BradleyTerry
 
     frame = pd.DataFrame(pairs, columns=["left", "right", "label"])
-    scores = BradleyTerry(n_iter=100).fit(frame).scores_
+    with _quiet_crowdkit():
+        scores = BradleyTerry(n_iter=100).fit(frame).scores_
     return {str(side): float(score) for side, score in scores.sort_values(ascending=False).items()}
 
 
