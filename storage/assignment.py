@@ -67,10 +67,11 @@ class SubmitOutcome:
     item_id: int | None = None
 
 
-def sweep_expired(raw: sqlite3.Connection, now: float) -> None:
-    raw.execute(
+def sweep_expired(raw: sqlite3.Connection, now: float) -> int:
+    """End live leases whose time is up, so their slots are offered again; how many ended."""
+    return raw.execute(
         "UPDATE leases SET state = 'expired' WHERE state = 'live' AND expires_at <= ?", (now,)
-    )
+    ).rowcount
 
 
 LEASE_SELECT = (

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from storage.assignment import sweep_expired
 from storage.batches import BATCH_COLUMNS, BatchRow, batch_from_row
 from storage.database import Database
 from storage.notifications import enqueue
@@ -285,9 +286,7 @@ async def queue_notices(db: Database, now: float, per_minute: int, key: str) -> 
 
 async def release_expired_leases(db: Database, now: float) -> int:
     """End live leases whose time is up, so their slots are offered again."""
-    return await db.execute(
-        "UPDATE leases SET state = 'expired' WHERE state = 'live' AND expires_at <= ?", (now,)
-    )
+    return await db.write(lambda raw: sweep_expired(raw, now))
 
 
 async def reoffer_starved_items(db: Database, now: float, after: float) -> int:
