@@ -98,7 +98,7 @@ def print_plan(preview: Preview, payouts: Payouts) -> None:
     out.print(plan_table(preview, payouts))
     cap = "none" if config.cap is None else format_amount(config.cap, token.decimals)
     out.print(
-        f"total: {len(preview.candidates)} members, "
+        f"total: {_members(len(preview.candidates))}, "
         f"{format_amount(preview.total, token.decimals)} {token.symbol} "
         f"(minimum {format_amount(config.minimum, token.decimals)}, cap per run {cap})"
     )
@@ -183,7 +183,7 @@ def run(
         if preview.shortfall:
             stop(preview.shortfall)
         if not yes and not typer.confirm(
-            f"Pay {len(preview.candidates)} members now?", default=False
+            f"Pay {_members(len(preview.candidates))} now?", default=False
         ):
             out.print("nothing was paid")
             return
@@ -268,3 +268,8 @@ def _when(timestamp: float) -> str:
 
     moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
     return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _members(count: int) -> str:
+    return "1 member" if count == 1 else f"{count} members"
+

@@ -84,7 +84,7 @@ def tokens(text: str) -> int:
 @dataclass(frozen=True)
 class TokenOnAnvil:
     node: AnvilNode
-    address: str
+    address: str  # the ERC-20's address, or 'native' for anvil's own coin
     treasury_key: str  # anvil's first account: it deployed the token and holds the supply
 
     @property
@@ -138,6 +138,19 @@ async def demo_token(anvil: AnvilNode, anvil_w3: AsyncWeb3) -> AsyncIterator[Tok
     yield TokenOnAnvil(anvil, await deploy_demo_token(anvil_w3, key), key)
 
 
+@pytest.fixture
+def native_coin(anvil: AnvilNode) -> TokenOnAnvil:  # noqa: F811
+    """Paying in anvil's own coin (TOKEN_ADDRESS=native) from its first, funded account."""
+    return TokenOnAnvil(anvil, "native", anvil.private_keys[0])
+
+
 async def token_balance(w3: AsyncWeb3, token: str, address: str) -> int:
     contract = w3.eth.contract(address=token, abi=load_artifact("DemoToken").abi)  # type: ignore[call-overload]
     return int(await contract.functions.balanceOf(address).call())
+
+
+async def rpc(w3: AsyncWeb3, method: str, *params: object) -> object:
+    """Call a node method web3 has no wrapper for (anvil's evm_mine, evm_setAutomine, ...)."""
+    response = await w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+    assert "error" not in response, response
+    return response.get("result")

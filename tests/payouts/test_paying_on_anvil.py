@@ -17,7 +17,7 @@ from storage import payouts as store
 from storage.database import Database
 from storage.notifications import unsent
 from storage.payouts import Tx
-from tests.payouts.conftest import TokenOnAnvil, crowd, earn, token_balance, tokens
+from tests.payouts.conftest import TokenOnAnvil, crowd, earn, rpc, token_balance, tokens
 from wallet.payouts.service import open_payouts
 from wallet.treasury import Shortfall
 
@@ -93,12 +93,6 @@ async def test_a_treasury_that_cannot_pay_stops_the_run_before_anything_is_writt
     assert empty_treasury.removeprefix("0x") not in str(refused.value)
     assert await store.run_summaries(db) == []
     assert [await ledger.balance(db, m.profile_id) for m in members] == [tokens("5"), tokens("6")]
-
-
-async def rpc(w3: AsyncWeb3, method: str, *params: object) -> object:
-    response = await w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
-    assert "error" not in response, response
-    return response.get("result")
 
 
 async def wait_for_tx(db: Database, chain_key: str, found: object, seconds: float = 10) -> Tx:

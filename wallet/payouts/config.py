@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wallet.chain import TX_GAS_CAP
+
 
 @dataclass(frozen=True)
 class PayoutConfig:
@@ -15,6 +17,7 @@ class PayoutConfig:
     poll_interval: float = 0.5  # seconds between looks at a node (the embedded chain mines)
     max_attempts: int = 3  # reverts before a payout is re-credited instead of re-queued
     max_in_flight: int = 64  # transactions sent before waiting for their outcomes
+    batch_gas_cap: int = TX_GAS_CAP  # most gas a Disperse batch may ask for (EIP-7825: 2^24)
 
     @property
     def depth(self) -> int:

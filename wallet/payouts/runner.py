@@ -247,7 +247,8 @@ class PayoutRunner:
                 groups.extendleft([group[half:], group[:half]])
                 return None
             raise
-        if estimate * GAS_MARGIN > TX_GAS_CAP:
+        if estimate * GAS_MARGIN > self.config.batch_gas_cap:
+            # Over the cap (with the margin the gas limit adds): pay it as two halves.
             groups.extendleft([group[half:], group[:half]])
             return None
         return NewTx(
