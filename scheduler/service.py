@@ -100,18 +100,27 @@ class SchedulerService:
         self._running[task] = name
         try:
             await self.runner.run_due(name)
+        except asyncio.CancelledError:
+            pass  # stopped by shutdown: the run is taken up again on the next start
         except Exception:
             logger.exception("scheduler.wake_failed", extra={"fields": {"job": name}})
         finally:
             self._running.pop(task, None)
 
     async def _heartbeat(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running[task] = HEARTBEAT  # so that stopping waits for it too
         try:
             await self.runner.lead()
             due = await self.runner.due()
+        except asyncio.CancelledError:
+            return  # stopped by shutdown
         except Exception:
             logger.exception("scheduler.heartbeat_failed")
             return
+        finally:
+            self._running.pop(task, None)
         if self.apscheduler is None:
             return
         now = datetime.now(self.zone)

@@ -28,6 +28,8 @@ def test_run_with_no_configuration_uses_the_console_and_exits_at_end_of_input(
     assert done.returncode == 0, done.stderr
     assert "event=bot.started adapters=console" in done.stderr
     assert "event=bot.stopped" in done.stderr
+    assert "event=scheduler.stopped" in done.stderr
+    assert "level=error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert (tmp_path / "data" / "microtasks.db").exists()
 
 
