@@ -23,6 +23,7 @@ class Action(StrEnum):
     language = "l"  # ref: a language code
     task = "n"  # ref: a batch id, or empty for any batch
     notify = "y"  # arg: 1 on, 0 off
+    remind = "r"  # arg: 1 on, 0 off (streak reminders)
 
 
 @dataclass(frozen=True)

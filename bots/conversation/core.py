@@ -37,6 +37,7 @@ def _member_commands() -> dict[str, Flow]:
         "appeal": appeals.appeal,
         "lang": lambda s, p, a: member.language(s, p, a),
         "notify": member.notify,
+        "remind": member.remind,
         "wallet": wallet_flow.wallet,
     }
 
@@ -167,4 +168,6 @@ class Conversation:
                 return await labelling.next_task(s, p, member.batch_ref(pressed.ref))
             case Action.notify:
                 return await member.notify(s, p, pressed.arg)
+            case Action.remind:
+                return await member.remind(s, p, pressed.arg, from_button=True)
         raise LeaseGone()

@@ -9,8 +9,10 @@ roles come with each interaction.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -22,12 +24,12 @@ from bots.conversation.i18n import Translator, pick_language
 from bots.conversation.replies import Reply
 from bots.discord import announcements, outbox
 from bots.discord.commands import COMMANDS, CatalogTranslator
-from bots.discord.components import ANSWER_INPUT, DYNAMIC_ITEMS, MODAL_PREFIX
+from bots.discord.components import ANSWER_INPUT, DYNAMIC_ITEMS, MODAL_PREFIX, clip
 from bots.discord.config import DiscordConfig
 from bots.discord.errors import on_tree_error, report
 from bots.discord.events import modal_values, sender_of
 from bots.discord.host import Work
-from bots.discord.render import needs_words
+from bots.discord.render import MAX_CONTENT, discord_commands, needs_words
 from bots.discord.respond import Answer
 
 logger = logging.getLogger("microtasks.discord")
@@ -142,6 +144,15 @@ class DiscordAdapter:
     async def announce(self, text: str, batch_id: int) -> None:
         """Post an announcement with a Start button to the configured channel."""
         await self.client.announce(text, batch_id)
+
+    async def send_image(self, external_id: str, path: Path, caption: str) -> discord.Message:
+        """A picture as a direct message: the caption as its text, the file attached."""
+        content = await asyncio.to_thread(path.read_bytes)
+        channel = await self.client.create_dm(discord.Object(int(external_id)))
+        return await channel.send(
+            clip(discord_commands(caption), MAX_CONTENT),
+            file=discord.File(io.BytesIO(content), filename=path.name),
+        )
 
     async def deliver_owed(self) -> int:
         """One round of owed direct messages (the background loop runs these)."""

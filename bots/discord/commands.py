@@ -1,6 +1,7 @@
 """The slash commands: each one is a conversation command (or an upload, or a recording).
 
-Members: /task /skip /stop /me /history /leaderboard /appeal /notify /lang /help /wallet /voice.
+Members: /task /skip /stop /me /history /leaderboard /appeal /notify /remind /lang /help /wallet
+/voice.
 Moderators: /batch import|list|show|activate|pause|resume|close|export and
 /review list|accept|reject|uphold|overturn (the core refuses everybody else, with its own
 words). There is no /start: a newcomer's first command gets the consent prompt anyway.
@@ -112,6 +113,14 @@ async def notify(
     interaction: discord.Interaction[Any], state: Literal["on", "off"] | None = None
 ) -> None:
     await say(interaction, "notify", state or "")
+
+
+@app_commands.command(name="remind", description=described("help.remind"))
+@app_commands.describe(state=described("discord.option_notify"))
+async def remind(
+    interaction: discord.Interaction[Any], state: Literal["on", "off"] | None = None
+) -> None:
+    await say(interaction, "remind", state or "")
 
 
 @app_commands.command(name="lang", description=described("help.lang"))
@@ -272,6 +281,7 @@ COMMANDS: tuple[app_commands.Command[Any, ..., None] | app_commands.Group, ...] 
     leaderboard,
     appeal,
     notify,
+    remind,
     lang,
     help_,
     wallet,

@@ -2,7 +2,8 @@
 
 Long polling by default; a webhook when `TELEGRAM_WEBHOOK_URL` is set. `AIORateLimiter` keeps
 sends under Telegram's limits and waits out a 429 (`retry_after`) instead of losing the message.
-No PicklePersistence: the database is the state.
+No PicklePersistence: the database is the state. Besides serving chats, it announces batches in
+the community chat and sends pictures (the moderators' digest chart) to private chats.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+from pathlib import Path
 from typing import Any
 
+from telegram import InputFile, Message
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
@@ -24,7 +27,7 @@ from bots.telegram.moderators import CommunityAdmins
 from bots.telegram.ordering import PerMemberOrder
 from bots.telegram.outbox import OutboxCourier
 from bots.telegram.private import PrivateChat
-from bots.telegram.render import Renderer
+from bots.telegram.render import CAPTION_LIMIT, Renderer, shorten
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 RATE_LIMIT_RETRIES = 3
@@ -129,6 +132,16 @@ class TelegramAdapter:
     async def announce(self, text: str, batch_id: int, *, language: str = "en") -> int:
         """Post to the community chat with a button opening the private chat on `batch_id`."""
         return await self.community.announce(text, batch_id, language=language)
+
+    async def send_image(self, external_id: str, path: Path, caption: str) -> Message:
+        """A picture in the person's private chat (sendPhoto), its caption cut to Telegram's
+        1,024 characters. Telegram refuses it (403) until the person has started the bot."""
+        content = await asyncio.to_thread(path.read_bytes)
+        return await self.application.bot.send_photo(
+            int(external_id),
+            InputFile(content, filename=path.name),
+            caption=shorten(caption, CAPTION_LIMIT),
+        )
 
     async def _initialize(self) -> None:
         try:

@@ -110,11 +110,15 @@ async def test_commands_sync_globally_with_russian_descriptions(
     assert sorted(commands) == sorted(
         [
             *("task", "skip", "stop", "me", "history", "leaderboard", "appeal", "notify"),
-            *("lang", "help", "wallet", "voice", "batch", "review"),
+            *("remind", "lang", "help", "wallet", "voice", "batch", "review"),
         ]
     )
     assert commands["task"]["description"] == "get a task (or see the one you hold)"
     assert commands["task"]["description_localizations"]["ru"].startswith("получить задание")
+    remind = commands["remind"]
+    assert remind["description"] == "turn streak reminders on or off"
+    assert remind["description_localizations"]["ru"] == "включить или выключить напоминания о серии"
+    assert [choice["value"] for choice in remind["options"][0]["choices"]] == ["on", "off"]
     batch_commands = [option["name"] for option in commands["batch"]["options"]]
     assert batch_commands == [
         "import",

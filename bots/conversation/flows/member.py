@@ -1,4 +1,4 @@
-"""A member's own pages: welcome and consent, help, language, notifications, stats."""
+"""A member's own pages: welcome and consent, help, language, notifications, reminders."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from bots.conversation.flows.labelling import next_task, start_button
 from bots.conversation.i18n import LANGUAGE_NAMES, Translator, supported_languages
 from bots.conversation.replies import Button, Reply
 from storage.identity import record_consent, set_language, set_notify_new_batches
+from storage.scheduler import set_streak_reminders
 
 MEMBER_COMMANDS = (
     "task",
@@ -19,6 +20,7 @@ MEMBER_COMMANDS = (
     "wallet",
     "appeal",
     "notify",
+    "remind",
     "lang",
     "help",
 )
@@ -114,3 +116,21 @@ async def notify(s: Services, p: Person, arg: str) -> list[Reply]:
     )
     await set_notify_new_batches(s.db, p.profile.id, wanted)
     return [Reply(p.t("notify.on" if wanted else "notify.off"))]
+
+
+SWITCH = {"on": True, "off": False, "1": True, "0": False}
+
+
+def reminder_buttons(p: Person, *, shown: tuple[bool, ...]) -> tuple[tuple[Button, ...], ...]:
+    labels = {True: p.t("button.remind_on"), False: p.t("button.remind_off")}
+    return (tuple(Button(labels[on], encode(Action.remind, "", int(on))) for on in shown),)
+
+
+async def remind(s: Services, p: Person, arg: str, *, from_button: bool = False) -> list[Reply]:
+    """Streak reminders on or off; without a word, what they are and a button for each."""
+    wanted = SWITCH.get(arg.strip().lower())
+    if wanted is None:
+        return [Reply(p.t("remind.choose"), buttons=reminder_buttons(p, shown=(True, False)))]
+    await set_streak_reminders(s.db, p.profile.id, wanted)
+    text = p.t("remind.on") if wanted else p.t("remind.off")
+    return [Reply(text, buttons=reminder_buttons(p, shown=(not wanted,)), edit=from_button)]
