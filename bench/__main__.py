@@ -28,31 +28,16 @@ from bench.report import (
 @dataclass(frozen=True)
 class Benchmark:
     run: Callable[[Path, Any], Awaitable[dict[str, Any]]]
-    config: Callable[[bool], Any]
+    config_class: Any  # its defaults are the recorded run; `quick()` makes a short one
     markdown: Callable[..., str]
+
+    def config(self, quick: bool) -> Any:
+        return self.config_class.quick() if quick else self.config_class()
 
 
 BENCHMARKS: dict[str, Benchmark] = {
-    assignment.NAME: Benchmark(
-        assignment.run,
-        lambda quick: assignment.Config.quick() if quick else assignment.Config(),
-        assignment.markdown,
-    ),
-    export.NAME: Benchmark(
-        export.run,
-        lambda quick: export.Config.quick() if quick else export.Config(),
-        export.markdown,
-    ),
-    aggregation.NAME: Benchmark(
-        aggregation.run,
-        lambda quick: aggregation.Config.quick() if quick else aggregation.Config(),
-        aggregation.markdown,
-    ),
-    payouts.NAME: Benchmark(
-        payouts.run,
-        lambda quick: payouts.Config.quick() if quick else payouts.Config(),
-        payouts.markdown,
-    ),
+    module.NAME: Benchmark(module.run, module.Config, module.markdown)
+    for module in (assignment, export, aggregation, payouts)
 }
 
 

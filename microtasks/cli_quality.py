@@ -114,6 +114,24 @@ def review_reject(
     _decide(answer_id, False, reason, moderator)
 
 
+Admin = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help=f"the admin acting, who must have the admin role: {USER_HELP}; "
+        "without it the operator at this shell acts",
+    ),
+]
+
+
+def parse_tokens(amount: str, *, example: str) -> Decimal:
+    """An amount of tokens as typed on the command line (`example` shows one in the error)."""
+    try:
+        return Decimal(amount)
+    except InvalidOperation:
+        fail(f"amount must be a number of tokens such as {example}, got {amount!r}")
+
+
 @ledger_app.command("show")
 def ledger_show(user: Annotated[str, typer.Argument(help=USER_HELP)], limit: int = 50) -> None:
     """A member's balance and latest ledger rows."""
@@ -151,14 +169,7 @@ def ledger_grant(
         str, typer.Argument(help="tokens, e.g. 2.5; to take back: --reason R -- USER -0.5")
     ],
     reason: Annotated[str, typer.Option(help="why: kept on the ledger row")],
-    admin: Annotated[
-        str | None,
-        typer.Option(
-            "--as",
-            help=f"the admin granting, who must have the admin role: {USER_HELP}; "
-            "without it the row is recorded as granted by the operator at this shell",
-        ),
-    ] = None,
+    admin: Admin = None,
 ) -> None:
     """Credit (or debit) a member by hand, with a reason.
 
@@ -166,10 +177,7 @@ def ledger_grant(
     admin's name (the profile must have the admin role); without it, the row names no granter:
     it was made by the operator at the shell.
     """
-    try:
-        tokens = Decimal(amount)
-    except InvalidOperation:
-        fail(f"amount must be a number of tokens such as 2.5, got {amount!r}")
+    tokens = parse_tokens(amount, example="2.5")
     if not reason.strip():
         fail("--reason must say why")
 
@@ -197,20 +205,10 @@ def ledger_royalty(
         str, typer.Option(help="the use paid for, e.g. an invoice or licence id; once per batch")
     ],
     reason: Annotated[str, typer.Option(help="what was paid for: shown to the contributors")],
-    admin: Annotated[
-        str | None,
-        typer.Option(
-            "--as",
-            help=f"the admin recording it, who must have the admin role: {USER_HELP}; "
-            "without it the operator at this shell records it",
-        ),
-    ] = None,
+    admin: Admin = None,
 ) -> None:
     """Share a royalty among a batch's contributors, by their accepted answers."""
-    try:
-        tokens = Decimal(amount)
-    except InvalidOperation:
-        fail(f"amount must be a number of tokens such as 250, got {amount!r}")
+    tokens = parse_tokens(amount, example="250")
     from tasks.royalties import share_royalty
 
     async def work(db: Database) -> tuple[RoyaltyShares, int]:

@@ -140,15 +140,7 @@ class JobRunner:
             return Outcome(name, ran=False, summary="not due")
         if job.leader_only and not await self.lead():
             return Outcome(name, ran=False, summary="another process leads")
-        claimed = await store.claim_run(
-            self.db,
-            name,
-            holder=self.holder,
-            now=now,
-            until=now + self.lock_seconds,
-            seen_anchor=state.anchor,
-        )
-        if not claimed:
+        if not await self._claim(name, now, seen_anchor=state.anchor):
             return Outcome(name, ran=False, summary="claimed elsewhere")
         return await self._execute(job, Run(name, now))
 
@@ -157,17 +149,21 @@ class JobRunner:
         job = self.job(name)
         await self._states()
         now = self.clock()
-        claimed = await store.claim_run(
+        if not await self._claim(name, now, seen_anchor=None):
+            return Outcome(name, ran=False, ok=False, summary="running now in another process")
+        return await self._execute(job, Run(name, now, by_hand=True))
+
+    async def _claim(self, name: str, now: float, *, seen_anchor: float | None) -> bool:
+        """Claim a run of `name` for this process, for `lock_seconds` from `now` (see
+        storage/scheduler.py `claim_run`); False when another process holds it."""
+        return await store.claim_run(
             self.db,
             name,
             holder=self.holder,
             now=now,
             until=now + self.lock_seconds,
-            seen_anchor=None,
+            seen_anchor=seen_anchor,
         )
-        if not claimed:
-            return Outcome(name, ran=False, ok=False, summary="running now in another process")
-        return await self._execute(job, Run(name, now, by_hand=True))
 
     async def tick(self) -> list[Outcome]:
         """Run, one after another, every job that is due now; what ran."""

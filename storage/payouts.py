@@ -303,47 +303,6 @@ def payout_ref(payout_id: int) -> str:
     return f"payouts:{payout_id}"
 
 
-def create_run(
-    raw: sqlite3.Connection,
-    *,
-    chain_key: str,
-    sender: str,
-    token: str,
-    decimals: int,
-    minimum: int,
-    cap: int | None,
-    now: float,
-) -> tuple[Run, list[Candidate]] | None:
-    """Plan from the balances as they are now and write the run, its payouts and their ledger
-    debits, all in the caller's one transaction. None when nobody is owed anything."""
-    chosen = candidates(raw, minimum, cap)
-    if not chosen:
-        return None
-    run_row = raw.execute(
-        "INSERT INTO payout_runs (chain_key, sender, token, decimals, minimum, cap, created_at)"
-        f" VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {RUN_COLUMNS}",
-        (chain_key, sender, token, decimals, str(minimum), None if cap is None else str(cap), now),
-    ).fetchone()
-    run = _run(run_row)
-    for candidate in chosen:
-        payout_id = raw.execute(
-            "INSERT INTO payouts (run_id, profile_id, address, amount) VALUES (?, ?, ?, ?)"
-            " RETURNING id",
-            (run.id, candidate.profile_id, candidate.address, str(candidate.amount)),
-        ).fetchone()[0]
-        debit_id = ledger.append(
-            raw,
-            profile_id=candidate.profile_id,
-            amount=-candidate.amount,
-            cause=Cause.payout,
-            now=now,
-            payout_ref=payout_ref(payout_id),
-        )
-        assert debit_id is not None
-        raw.execute("UPDATE payouts SET debit_id = ? WHERE id = ?", (debit_id, payout_id))
-    return run, chosen
-
-
 async def start_run(
     db: Database,
     *,
@@ -355,18 +314,46 @@ async def start_run(
     cap: int | None,
     now: float,
 ) -> tuple[Run, list[Candidate]] | None:
-    return await db.write(
-        lambda raw: create_run(
-            raw,
-            chain_key=chain_key,
-            sender=sender,
-            token=token,
-            decimals=decimals,
-            minimum=minimum,
-            cap=cap,
-            now=now,
-        )
-    )
+    """Plan from the balances as they are now and write the run, its payouts and their ledger
+    debits, all in one transaction. None when nobody is owed anything."""
+
+    def job(raw: sqlite3.Connection) -> tuple[Run, list[Candidate]] | None:
+        chosen = candidates(raw, minimum, cap)
+        if not chosen:
+            return None
+        run_row = raw.execute(
+            "INSERT INTO payout_runs (chain_key, sender, token, decimals, minimum, cap, created_at)"
+            f" VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {RUN_COLUMNS}",
+            (
+                chain_key,
+                sender,
+                token,
+                decimals,
+                str(minimum),
+                None if cap is None else str(cap),
+                now,
+            ),
+        ).fetchone()
+        run = _run(run_row)
+        for candidate in chosen:
+            payout_id = raw.execute(
+                "INSERT INTO payouts (run_id, profile_id, address, amount) VALUES (?, ?, ?, ?)"
+                " RETURNING id",
+                (run.id, candidate.profile_id, candidate.address, str(candidate.amount)),
+            ).fetchone()[0]
+            debit_id = ledger.append(
+                raw,
+                profile_id=candidate.profile_id,
+                amount=-candidate.amount,
+                cause=Cause.payout,
+                now=now,
+                payout_ref=payout_ref(payout_id),
+            )
+            assert debit_id is not None
+            raw.execute("UPDATE payouts SET debit_id = ? WHERE id = ?", (debit_id, payout_id))
+        return run, chosen
+
+    return await db.write(job)
 
 
 # Runs and payouts
@@ -428,7 +415,10 @@ async def mark_single(db: Database, payout_ids: Sequence[int]) -> None:
     )
 
 
-def _refund(raw: sqlite3.Connection, payout: Payout, reason: str, now: float) -> int:
+def _refund(
+    raw: sqlite3.Connection, payout: Payout, reason: str, now: float, message: Message
+) -> None:
+    """Re-credit a queued payout that cannot be paid, and tell its member why."""
     refund_id = ledger.append(
         raw,
         profile_id=payout.profile_id,
@@ -448,7 +438,7 @@ def _refund(raw: sqlite3.Connection, payout: Payout, reason: str, now: float) ->
     ).rowcount
     if changed != 1:
         raise PayoutConflict(f"payout {payout.id} is not queued; it cannot be re-credited")
-    return refund_id
+    notifications.enqueue(raw, payout.profile_id, "payout.refunded", message(payout), now)
 
 
 async def refund(
@@ -464,8 +454,7 @@ async def refund(
         ).fetchall()
         done = []
         for payout in map(_payout, rows):
-            _refund(raw, payout, reason, now)
-            notifications.enqueue(raw, payout.profile_id, "payout.refunded", message(payout), now)
+            _refund(raw, payout, reason, now, message)
             done.append(payout)
         return done
 
@@ -519,61 +508,6 @@ def _load_tx(raw: sqlite3.Connection, tx_id: int) -> Tx:
     return _tx(raw, row)
 
 
-def store_new_tx(
-    raw: sqlite3.Connection,
-    *,
-    chain_key: str,
-    sender: str,
-    floor: int,
-    new: NewTx,
-    sign: Callable[[int], Signed],
-    now: float,
-) -> Tx:
-    """Allocate a nonce, sign with it, and store the signed bytes with the payouts they carry.
-
-    All in the caller's one transaction: a crash leaves either nothing (the nonce is not used)
-    or a signed transaction that a restart broadcasts as it is.
-    """
-    nonce = allocate_nonce(raw, chain_key, sender, floor)
-    signed = sign(nonce)
-    tx_id = raw.execute(
-        "INSERT INTO payout_txs (chain_key, sender, nonce, kind, to_address, value, data,"
-        " gas_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (
-            chain_key,
-            sender,
-            nonce,
-            new.kind,
-            new.to_address,
-            str(new.value),
-            new.data,
-            new.gas_limit,
-            now,
-        ),
-    ).fetchone()[0]
-    _insert_version(raw, tx_id, signed, now)
-    if new.payout_ids:
-        changed = raw.execute(
-            "UPDATE payouts SET state = 'sending', tx_id = ? WHERE state = 'queued'"
-            " AND id IN (SELECT value FROM json_each(?))",
-            (tx_id, _ids(new.payout_ids)),
-        ).rowcount
-        if changed != len(new.payout_ids):
-            raise PayoutConflict("some payouts of this transaction are no longer queued")
-        raw.executemany(
-            "INSERT INTO payout_tx_payouts (tx_id, payout_id) VALUES (?, ?)",
-            [(tx_id, payout_id) for payout_id in new.payout_ids],
-        )
-    if new.contract_name:
-        assert signed.created_address is not None
-        raw.execute(
-            "INSERT INTO payout_contracts (chain_key, sender, name, address, tx_id)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (chain_key, sender, new.contract_name, signed.created_address, tx_id),
-        )
-    return _load_tx(raw, tx_id)
-
-
 async def store_tx(
     db: Database,
     *,
@@ -584,11 +518,53 @@ async def store_tx(
     sign: Callable[[int], Signed],
     now: float,
 ) -> Tx:
-    return await db.write(
-        lambda raw: store_new_tx(
-            raw, chain_key=chain_key, sender=sender, floor=floor, new=new, sign=sign, now=now
-        )
-    )
+    """Allocate a nonce, sign with it, and store the signed bytes with the payouts they carry.
+
+    All in one transaction: a crash leaves either nothing (the nonce is not used) or a signed
+    transaction that a restart broadcasts as it is.
+    """
+
+    def job(raw: sqlite3.Connection) -> Tx:
+        nonce = allocate_nonce(raw, chain_key, sender, floor)
+        signed = sign(nonce)
+        tx_id = raw.execute(
+            "INSERT INTO payout_txs (chain_key, sender, nonce, kind, to_address, value, data,"
+            " gas_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                chain_key,
+                sender,
+                nonce,
+                new.kind,
+                new.to_address,
+                str(new.value),
+                new.data,
+                new.gas_limit,
+                now,
+            ),
+        ).fetchone()[0]
+        _insert_version(raw, tx_id, signed, now)
+        if new.payout_ids:
+            changed = raw.execute(
+                "UPDATE payouts SET state = 'sending', tx_id = ? WHERE state = 'queued'"
+                " AND id IN (SELECT value FROM json_each(?))",
+                (tx_id, _ids(new.payout_ids)),
+            ).rowcount
+            if changed != len(new.payout_ids):
+                raise PayoutConflict("some payouts of this transaction are no longer queued")
+            raw.executemany(
+                "INSERT INTO payout_tx_payouts (tx_id, payout_id) VALUES (?, ?)",
+                [(tx_id, payout_id) for payout_id in new.payout_ids],
+            )
+        if new.contract_name:
+            assert signed.created_address is not None
+            raw.execute(
+                "INSERT INTO payout_contracts (chain_key, sender, name, address, tx_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (chain_key, sender, new.contract_name, signed.created_address, tx_id),
+            )
+        return _load_tx(raw, tx_id)
+
+    return await db.write(job)
 
 
 async def add_version(db: Database, tx_id: int, signed: Signed, now: float) -> Tx:
@@ -622,20 +598,32 @@ async def mark_sent(db: Database, tx_hash: str, now: float) -> None:
     await db.write(job)
 
 
+def _chain_txs(
+    raw: sqlite3.Connection,
+    chain_key: str,
+    *,
+    unresolved: bool = False,
+    sender: str | None = None,
+    kind: str | None = None,
+) -> list[Tx]:
+    """A chain's transactions by sender and nonce: all, or those matching every filter given."""
+    sql = f"SELECT {TX_COLUMNS} FROM payout_txs WHERE chain_key = ?"
+    params = [chain_key]
+    if unresolved:
+        sql += " AND state IN ('signed', 'sent', 'mined')"
+    if sender:
+        sql += " AND sender = ?"
+        params.append(sender)
+    if kind:
+        sql += " AND kind = ?"
+        params.append(kind)
+    rows = raw.execute(sql + " ORDER BY sender, nonce", params).fetchall()
+    return [_tx(raw, row) for row in rows]
+
+
 async def unresolved_txs(db: Database, chain_key: str, sender: str | None = None) -> list[Tx]:
     """Transactions whose outcome is not final yet, by nonce (of one sender, or of every one)."""
-
-    def job(raw: sqlite3.Connection) -> list[Tx]:
-        rows = raw.execute(
-            f"SELECT {TX_COLUMNS} FROM payout_txs WHERE chain_key = ?"
-            " AND state IN ('signed', 'sent', 'mined')"
-            + (" AND sender = ?" if sender else "")
-            + " ORDER BY sender, nonce",
-            (chain_key, sender) if sender else (chain_key,),
-        ).fetchall()
-        return [_tx(raw, row) for row in rows]
-
-    return await db.read(job)
+    return await db.read(lambda raw: _chain_txs(raw, chain_key, unresolved=True, sender=sender))
 
 
 async def contract_address(db: Database, chain_key: str, sender: str, name: str) -> str | None:
@@ -768,8 +756,7 @@ def fail(
         )
         if reverted and attempts >= max_attempts:
             reason = f"{attempts} transactions carrying it reverted"
-            _refund(raw, payout, reason, now)
-            notifications.enqueue(raw, payout.profile_id, "payout.refunded", message(payout), now)
+            _refund(raw, payout, reason, now, message)
             refunded.append(payout)
         else:
             requeued.append(payout)
@@ -876,17 +863,7 @@ async def txs_of_run(db: Database, run_id: int) -> list[Tx]:
 
 async def txs_of(db: Database, chain_key: str, kind: str | None = None) -> list[Tx]:
     """Every transaction recorded for a chain (of one kind), by sender and nonce."""
-
-    def job(raw: sqlite3.Connection) -> list[Tx]:
-        rows = raw.execute(
-            f"SELECT {TX_COLUMNS} FROM payout_txs WHERE chain_key = ?"
-            + (" AND kind = ?" if kind else "")
-            + " ORDER BY sender, nonce",
-            (chain_key, kind) if kind else (chain_key,),
-        ).fetchall()
-        return [_tx(raw, row) for row in rows]
-
-    return await db.read(job)
+    return await db.read(lambda raw: _chain_txs(raw, chain_key, kind=kind))
 
 
 async def paid_by_address(db: Database, chain_key: str | None = None) -> dict[str, int]:
