@@ -272,4 +272,3 @@ def _when(timestamp: float) -> str:
 
 def _members(count: int) -> str:
     return "1 member" if count == 1 else f"{count} members"
-
