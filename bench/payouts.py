@@ -244,6 +244,7 @@ def markdown(
     }
     return "\n\n".join(
         [
+            "## Payouts on anvil",
             EXPLANATION.format(crowd=crowd).strip(),
             machine_line(machine, date),
             table(figures, titles),
