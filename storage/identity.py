@@ -29,6 +29,7 @@ class Profile:
     language: str | None
     consented: bool = False
     notify_new_batches: bool = False
+    streak_reminders: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,9 @@ class Account:
     platform_language: str | None
 
 
-PROFILE_COLUMNS = "id, display_name, role, language, consented_at, notify_new_batches"
+PROFILE_COLUMNS = (
+    "id, display_name, role, language, consented_at, notify_new_batches, streak_reminders"
+)
 
 
 def _profile(row: sqlite3.Row) -> Profile:
@@ -52,6 +55,7 @@ def _profile(row: sqlite3.Row) -> Profile:
         row["language"],
         row["consented_at"] is not None,
         bool(row["notify_new_batches"]),
+        bool(row["streak_reminders"]),
     )
 
 

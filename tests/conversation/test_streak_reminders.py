@@ -49,7 +49,8 @@ async def test_reminders_reach_only_the_members_who_switched_them_on(
 
     await ada.send("/remind")
     assert ada.text.startswith("🔥 Streak reminders: ")
-    assert [b.label for b in ada.last.all_buttons] == ["🔥 Remind me", "🔕 No reminders"]
+    assert ada.text.endswith("🔕 Streak reminders are off."), "it says where they stand now"
+    assert [b.label for b in ada.last.all_buttons] == ["🔥 Remind me"]
     await ada.press("Remind me")
     assert ada.text == (
         "🔥 Streak reminders are on: I will tell you when one task today keeps your streak going."

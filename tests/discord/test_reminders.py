@@ -1,5 +1,6 @@
-"""Streak reminders on Discord: /remind shows what they are with a button for each choice, the
-button switches them on, the reminder arrives by direct message; /remind state:off stops it."""
+"""Streak reminders on Discord: /remind shows what they are, where they stand and a button to
+switch; the button switches them on, the reminder arrives by direct message; /remind state:off
+stops it."""
 
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ async def test_a_member_switches_reminders_on_and_off_and_the_dm_follows(
     bob = discord_chat.add_user("bob")
 
     prompt = await run(discord_chat, bob, "remind")
-    assert prompt.content == EN["remind.choose"] and prompt.ephemeral
-    assert [b.label for b in prompt.buttons] == [EN["button.remind_on"], EN["button.remind_off"]]
+    assert prompt.content == f"{EN['remind.choose']}\n\n{EN['remind.off']}" and prompt.ephemeral
+    assert [b.label for b in prompt.buttons] == [EN["button.remind_on"]]
     await press(discord_chat, bob, prompt, EN["button.remind_on"], later=0)
     switched = discord_chat.current_message(prompt)
     assert switched.content == EN["remind.on"], "the prompt became the answer"

@@ -130,7 +130,9 @@ async def remind(s: Services, p: Person, arg: str, *, from_button: bool = False)
     """Streak reminders on or off; without a word, what they are and a button for each."""
     wanted = SWITCH.get(arg.strip().lower())
     if wanted is None:
-        return [Reply(p.t("remind.choose"), buttons=reminder_buttons(p, shown=(True, False)))]
+        now = p.t("remind.on") if p.profile.streak_reminders else p.t("remind.off")
+        switch = reminder_buttons(p, shown=(not p.profile.streak_reminders,))
+        return [Reply(f"{p.t('remind.choose')}\n\n{now}", buttons=switch)]
     await set_streak_reminders(s.db, p.profile.id, wanted)
     text = p.t("remind.on") if wanted else p.t("remind.off")
     return [Reply(text, buttons=reminder_buttons(p, shown=(not wanted,)), edit=from_button)]
