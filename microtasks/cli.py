@@ -11,6 +11,7 @@ from rich.table import Table
 from microtasks.cli_batches import batch_app
 from microtasks.cli_common import fail, run_command, settings_or_exit
 from microtasks.cli_jobs import jobs_app
+from microtasks.cli_members import members_app
 from microtasks.cli_payouts import payouts_app
 from microtasks.cli_quality import ledger_app, review_app
 from storage import schema
@@ -28,6 +29,7 @@ app.add_typer(review_app, name="review")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(payouts_app, name="payouts")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(members_app, name="members")
 
 out = Console()
 

@@ -14,17 +14,18 @@ from rich.table import Table
 from microtasks.cli_common import fail, run_command, settings_or_exit
 from microtasks.logs import register_secrets
 from microtasks.settings import Settings
-from microtasks.wiring import open_database
+from microtasks.wiring import open_database, translate
 from scheduler.runner import LEADER, JobRunner, Outcome, UnknownJob
+from storage.database import Database
 
 jobs_app = typer.Typer(help="Scheduled jobs: list them, run one now.", no_args_is_help=True)
 out = Console()
 
 
-def _runner(settings: Settings, db: object) -> JobRunner:
+def _runner(settings: Settings, db: Database) -> JobRunner:
     from scheduler.jobs import runner_for
 
-    return runner_for(settings, db, mask=register_secrets)  # type: ignore[arg-type]
+    return runner_for(settings, db, translate=translate, mask=register_secrets)
 
 
 def _when(moment: float | None, zone: ZoneInfo) -> str:

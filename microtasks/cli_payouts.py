@@ -148,6 +148,11 @@ async def pay_with_progress(payouts: Payouts) -> Progress:
 
 def print_outcome(progress: Progress, payouts: Payouts) -> None:
     token = payouts.chain.token
+    if progress.abandoned:
+        out.print(
+            f"abandoned {progress.abandoned} transaction(s) left unfinished on an earlier "
+            "embedded chain (it ended with its process); their payouts are paid on this chain"
+        )
     out.print(
         f"paid {progress.paid} of {progress.total} payouts, "
         f"{format_amount(progress.paid_units, token.decimals)} {token.symbol}, "
@@ -156,6 +161,18 @@ def print_outcome(progress: Progress, payouts: Payouts) -> None:
     )
     for run_id in progress.finished_runs:
         out.print(f"run {run_id} finished")
+
+
+def elsewhere_note(run: store.Run) -> str:
+    if run.chain_key.startswith(store.EMBEDDED_PREFIX):
+        return (
+            f"run {run.id} is still open on the embedded chain: run `microtasks payouts run` "
+            "without CHAIN_RPC_URL to finish it (on a new embedded chain)"
+        )
+    return (
+        f"run {run.id} is still open on chain {run.chain_key}: set CHAIN_RPC_URL and CHAIN_ID "
+        "to that chain again and run `microtasks payouts run` to finish it"
+    )
 
 
 @payouts_app.command("run")
@@ -168,16 +185,26 @@ def run(
     """Pay everyone owed (finishing any run a crash left open first)."""
 
     async def work(payouts: Payouts) -> None:
+        for other in await payouts.open_elsewhere():
+            out.print(elsewhere_note(other))
+        if dry_run:
+            unfinished = await payouts.open_runs()
+            if unfinished:
+                out.print(f"open run(s) {_ids(unfinished)} would be finished first")
+            print_plan(await payouts.preview(), payouts)
+            out.print("dry run: nothing was written or sent")
+            return
+        # One lock from the first write to the last: no other process can come between.
+        with payouts.locked():
+            await pay_owed(payouts)
+
+    async def pay_owed(payouts: Payouts) -> None:
         unfinished = await payouts.open_runs()
-        if unfinished and not dry_run:
-            ids = ", ".join(str(r.id) for r in unfinished)
-            out.print(f"finishing open run(s) {ids} first")
+        if unfinished:
+            out.print(f"finishing open run(s) {_ids(unfinished)} first")
             print_outcome(await pay_with_progress(payouts), payouts)
         preview = await payouts.preview()
         print_plan(preview, payouts)
-        if dry_run:
-            out.print("dry run: nothing was written or sent")
-            return
         if not preview.candidates:
             return
         if preview.shortfall:
@@ -268,6 +295,10 @@ def _when(timestamp: float) -> str:
 
     moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
     return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _ids(runs: list[store.Run]) -> str:
+    return ", ".join(str(run.id) for run in runs)
 
 
 def _members(count: int) -> str:

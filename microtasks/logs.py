@@ -78,6 +78,8 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Chat libraries log request URLs, which carry the bot token; keep them at warnings.
-    for noisy in ("httpx", "httpcore", "telegram", "discord", "apscheduler", "aiosqlite"):
+    # Chat libraries log request URLs, which carry the bot token, and web3 logs the node's URL,
+    # which often carries a provider's API key; keep them at warnings.
+    quiet = ("httpx", "httpcore", "telegram", "discord", "apscheduler", "aiosqlite", "web3")
+    for noisy in quiet:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

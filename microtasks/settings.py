@@ -102,7 +102,9 @@ class Settings(BaseSettings):
     discord_sharded: bool = Field(default=False, description="use AutoShardedClient")
 
     # Chain
-    chain_rpc_url: str | None = Field(default=None, description="empty: the embedded chain")
+    chain_rpc_url: SecretStr | None = Field(
+        default=None, description="empty: the embedded chain; secret (providers put keys in it)"
+    )
     chain_id: int = Field(default=131277322940537, description="EVM chain id, a positive integer")
     token_address: str | None = Field(
         default=None,
@@ -294,6 +296,7 @@ class Settings(BaseSettings):
             self.treasury_key,
             self.treasury_keystore_password,
             self.telegram_webhook_secret,
+            self.chain_rpc_url,
         ]
         return [value.get_secret_value() for value in values if value]
 

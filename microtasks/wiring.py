@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bots.conversation.context import Services
 from bots.conversation.core import Conversation
+from bots.conversation.i18n import Translator, pick_language
 from microtasks.logs import log_event
 from microtasks.settings import Settings
 from storage import schema
@@ -73,11 +74,17 @@ def chain_w3(settings: Settings) -> Any:
         return None
     from web3 import AsyncHTTPProvider, AsyncWeb3
 
-    return AsyncWeb3(AsyncHTTPProvider(settings.chain_rpc_url))
+    return AsyncWeb3(AsyncHTTPProvider(settings.chain_rpc_url.get_secret_value()))
 
 
 def build_conversation(settings: Settings, db: Database) -> Conversation:
     return Conversation(build_services(settings, db, chain_w3(settings)))
+
+
+def translate(key: str, languages: Sequence[str | None], /, **params: object) -> str:
+    """Message `key` from the catalogs, in the first of `languages` they have: the scheduler's
+    `Translate` (scheduler/outlets.py)."""
+    return Translator(pick_language(*languages))(key, **params)
 
 
 async def load_sample_batches(settings: Settings, services: Services) -> list[int]:

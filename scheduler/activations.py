@@ -1,10 +1,11 @@
 """Scheduled activation of batches, then one announcement per community channel.
 
 A batch whose "activate at" time has come is activated (a member asking for work activates it
-too), recorded as announced-to-be in the database, and posted once on each platform whose
-adapter can announce and that the batch is offered on. A post is marked `sending` before it goes
-out and `sent` after: a crash in between never posts twice (at most once), and a post that
-failed outright is tried again on the next rounds, a few times.
+too). Every batch that became active, on its schedule or by hand, is recorded as announced-to-be
+in the database, and posted once on each platform whose adapter can announce and that the batch
+is offered on. A post is marked `sending` before it goes out and `sent` after: a crash in between
+never posts twice (at most once), and a post that failed outright is tried again on the next
+rounds, a few times.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from bots.base import Announcer
-from bots.conversation.i18n import Translator, pick_language
+from scheduler.outlets import Announcer, Translate
 from storage import scheduler as store
 from storage.batches import BatchRow
 from storage.database import Database
@@ -24,9 +24,10 @@ ANNOUNCE_KEY = "scheduler.announce"
 TEXT_LIMIT = 1500  # room for the title and a button within every platform's message limit
 
 
-def announcement(batch: BatchRow, language: str) -> str:
-    t = Translator(pick_language(language))
-    text = t(ANNOUNCE_KEY, title=batch.title, instructions=batch.instructions, batch=batch.id)
+def announcement(batch: BatchRow, language: str, translate: Translate) -> str:
+    text = translate(
+        ANNOUNCE_KEY, [language], title=batch.title, instructions=batch.instructions, batch=batch.id
+    )
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
 
 
@@ -40,6 +41,7 @@ async def activate_and_announce(
     *,
     clock: Callable[[], float],
     language: str,
+    translate: Translate,
     attempts: int,
 ) -> str:
     activated = await BatchService(db, clock=clock).activate_due()
@@ -55,7 +57,7 @@ async def activate_and_announce(
             if not await store.begin_post(db, batch.id, announcer.name, clock()):
                 continue  # another process is posting it, or has
             try:
-                await announcer.announce(announcement(batch, language), batch.id)
+                await announcer.announce(announcement(batch, language, translate), batch.id)
             except Exception as error:
                 failed += 1
                 logger.warning(

@@ -16,9 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bots.base import ImageSender
-from bots.conversation.i18n import Translator, pick_language
 from scheduler.chart import draw_answers_per_hour, hourly_series
+from scheduler.outlets import ImageSender, Translate
 from storage import scheduler as store
 from storage.database import Database
 from storage.identity import accounts_of, get_profile
@@ -54,8 +53,12 @@ class Digest:
     def answers(self) -> int:
         return sum(count for _, count in self.per_hour)
 
-    def text(self, language: str) -> str:
-        t = Translator(pick_language(language))
+    def text(self, translate: Translate, languages: Sequence[str | None]) -> str:
+        """The digest in the first of `languages` the catalogs have."""
+
+        def t(key: str, **params: object) -> str:
+            return translate(key, languages, **params)
+
         lines = []
         for b in self.batches:
             agreement = "—" if b.agreement is None else f"{b.agreement:.2f}"
@@ -112,6 +115,7 @@ async def send_daily_digest(
     db: Database,
     senders: Sequence[ImageSender],
     *,
+    translate: Translate,
     clock: Callable[[], float],
     timezone: str,
     data_dir: Path,
@@ -134,18 +138,19 @@ async def send_daily_digest(
     for profile_id in await store.moderator_profiles(db, moderators):
         profile = await get_profile(db, profile_id)
         accounts = await accounts_of(db, profile_id)
-        language = pick_language(
+        languages = (
             profile.language if profile else None,
             *(a.platform_language for a in accounts),
         )
-        recipients.append((profile_id, language, accounts))
+        recipients.append((profile_id, languages, accounts))
     messages: list[tuple[int, dict[str, object]]] = [
-        (pid, {"day": digest.day, "text": digest.text(language)}) for pid, language, _ in recipients
+        (pid, {"day": digest.day, "text": digest.text(translate, languages)})
+        for pid, languages, _ in recipients
     ]
     sent = await store.send_digest(
         db,
         digest.day,
-        text=digest.text("en"),
+        text=digest.text(translate, ["en"]),
         chart_path=str(chart),
         messages=messages,
         key=DIGEST_KEY,
@@ -156,8 +161,8 @@ async def send_daily_digest(
         return f"digest of {digest.day} was sent already"
     pictures = 0
     for sender in senders:
-        for _, language, accounts in recipients:
-            caption = Translator(language)("scheduler.digest_chart", day=digest.day)
+        for _, languages, accounts in recipients:
+            caption = translate("scheduler.digest_chart", languages, day=digest.day)
             for account in accounts:
                 if account.platform != sender.name:
                     continue

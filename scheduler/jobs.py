@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from bots.base import Announcer, ImageSender
 from scheduler.activations import activate_and_announce
 from scheduler.config import SchedulerConfig, SchedulerSettings
 from scheduler.digest import send_daily_digest
 from scheduler.notices import queue_notices
+from scheduler.outlets import Announcer, ImageSender, Translate
 from scheduler.payouts import pay_balances
 from scheduler.reminders import remind_streaks
 from scheduler.runner import Job, JobRunner, Run
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 class JobContext:
     db: Database
     config: SchedulerConfig
+    translate: Translate  # the message catalogs, from the composition root
     payout_settings: PayoutSettings | None = None  # None: no payout job
     adapters: Sequence[object] = ()
     clock: Callable[[], float] = time.time
@@ -56,6 +57,7 @@ def build_jobs(ctx: JobContext) -> list[Job]:
             ctx.announcers,
             clock=ctx.clock,
             language=c.community_language,
+            translate=ctx.translate,
             attempts=c.announce_attempts,
         )
 
@@ -66,6 +68,7 @@ def build_jobs(ctx: JobContext) -> list[Job]:
         return await send_daily_digest(
             ctx.db,
             ctx.image_senders,
+            translate=ctx.translate,
             clock=ctx.clock,
             timezone=zone,
             data_dir=c.data_dir,
@@ -98,14 +101,16 @@ def runner_for(
     settings: BotSettings,
     db: Database,
     *,
+    translate: Translate,
     adapters: Sequence[object] = (),
     clock: Callable[[], float] = time.time,
     mask: Callable[[list[str]], None] | None = None,
     holder: str | None = None,
 ) -> JobRunner:
-    """The job runner of a bot process (or of `microtasks jobs`) from its settings."""
+    """The job runner of a bot process (or of `microtasks jobs`) from its settings; `adapters`
+    that can announce or send pictures (scheduler/outlets.py) are used for that."""
     config = SchedulerConfig.from_settings(settings)
-    context = JobContext(db, config, settings, adapters, clock, mask)
+    context = JobContext(db, config, translate, settings, adapters, clock, mask)
     return JobRunner(
         db, build_jobs(context), clock=clock, holder=holder, lock_seconds=config.lock_seconds
     )

@@ -6,8 +6,9 @@ the database, on any clock) and the APScheduler trigger that wakes the bot proce
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -53,17 +54,26 @@ class Cron:
         return f"cron {self.expression} ({self.timezone})"
 
 
+GRID_START = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Every:
+    """A fixed interval whose fire times lie on a grid, the multiples of `seconds` since the
+    epoch, as a cron's lie on the clock: when a run starts late, the next one is not pushed
+    back, and the trigger that wakes the process fires on the same grid."""
+
     seconds: float
 
     def trigger(self) -> BaseTrigger:
         from apscheduler.triggers.interval import IntervalTrigger
 
-        return IntervalTrigger(seconds=self.seconds)
+        return IntervalTrigger(seconds=self.seconds, start_date=GRID_START)
 
     def next_after(self, moment: float) -> float:
-        return moment + self.seconds
+        """The first fire time strictly after `moment`."""
+        fire = (math.floor(moment / self.seconds) + 1) * self.seconds
+        return fire if fire > moment else fire + self.seconds  # rounding on a grid point
 
     def describe(self) -> str:
         return f"every {self.seconds:g} s"

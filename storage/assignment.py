@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from storage.bans import is_banned
 from storage.batches import activate_due
 from storage.database import Database
 
@@ -120,6 +121,8 @@ def _lease(raw: sqlite3.Connection, lease_id: int, *, resumed: bool, profile_id:
 def _eligible_batches(
     raw: sqlite3.Connection, request: ClaimRequest, may_serve: BatchFilter
 ) -> list[sqlite3.Row]:
+    if is_banned(raw, request.profile_id):
+        return []  # banned from the community: no batch at all
     rows = raw.execute(
         "SELECT id, lease_seconds, gold_rate, daily_cap, audience, settings FROM batches"
         " WHERE state = 'active' AND NOT EXISTS (SELECT 1 FROM batch_bans x"

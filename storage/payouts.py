@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storage import ledger, notifications
+from storage import bans, ledger, notifications
 from storage.database import Database
 from storage.ledger import Cause
 
@@ -239,12 +239,10 @@ def _ids(ids: Iterable[int]) -> str:
 
 
 def eligible(raw: sqlite3.Connection, profile_id: int) -> bool:
-    """Whether this member may be paid at all (beyond balance and wallet).
-
-    Quality control will add bans; until it does nobody is banned. Replace this body with the
-    ban check then (keep the name: the planner calls it for every candidate).
-    """
-    return True
+    """Whether this member may be paid at all (beyond balance and wallet): not banned from the
+    community (storage/bans.py). The planner's query leaves banned members out already; this
+    check guards any other caller."""
+    return not bans.is_banned(raw, profile_id)
 
 
 def _has_wallets_table(raw: sqlite3.Connection) -> bool:
@@ -257,7 +255,7 @@ def _has_wallets_table(raw: sqlite3.Connection) -> bool:
 
 
 def candidates(raw: sqlite3.Connection, minimum: int, cap: int | None) -> list[Candidate]:
-    """Members a run would pay: balance >= minimum (and > 0), a linked wallet, eligible.
+    """Members a run would pay: balance >= minimum (and > 0), a linked wallet, not banned.
 
     Largest balances first. With a cap, whole balances are taken while they fit; the first that
     does not fit is cut to what is left of the cap (if that is still at least the minimum), and
@@ -272,7 +270,7 @@ def candidates(raw: sqlite3.Connection, minimum: int, cap: int | None) -> list[C
         " (SELECT profile_id, sum(amount_hi) AS hi, sum(amount_lo) AS lo FROM ledger"
         "  GROUP BY profile_id) AS b"
         " JOIN wallets w ON w.profile_id = b.profile_id"
-        " JOIN profiles p ON p.id = b.profile_id"
+        " JOIN profiles p ON p.id = b.profile_id AND p.banned_at IS NULL"
     ).fetchall()
     floor = max(minimum, 1)
     owed = [(ledger.join(row["hi"], row["lo"]), row) for row in rows]
@@ -281,8 +279,6 @@ def candidates(raw: sqlite3.Connection, minimum: int, cap: int | None) -> list[C
     chosen: list[Candidate] = []
     left = cap
     for balance, row in owed:
-        if not eligible(raw, row["profile_id"]):
-            continue
         amount = balance if left is None else min(balance, left)
         if amount < floor:
             break

@@ -147,24 +147,25 @@ async def lock_holder(db: Database, name: str, now: float) -> str | None:
     )
 
 
-# Announcements of batches activated on schedule
+# Announcements of newly active batches
+
+
+def _record_activations(raw: sqlite3.Connection, now: float) -> list[int]:
+    rows = raw.execute(
+        "INSERT INTO batch_announcements (batch_id, queued_at)"
+        " SELECT b.id, ? FROM batches b WHERE b.state = 'active' AND b.reviews_batch_id IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM batch_announcements a WHERE a.batch_id = b.id)"
+        " ORDER BY b.id RETURNING batch_id",
+        (now,),
+    ).fetchall()
+    return sorted(row[0] for row in rows)
 
 
 async def queue_announcements(db: Database, now: float) -> list[int]:
-    """Record every active batch whose activation time has come and that nobody announced yet."""
-
-    def job(raw: sqlite3.Connection) -> list[int]:
-        rows = raw.execute(
-            "INSERT INTO batch_announcements (batch_id, queued_at)"
-            " SELECT b.id, ? FROM batches b WHERE b.state = 'active'"
-            " AND b.activate_at IS NOT NULL AND b.activate_at <= ? AND b.reviews_batch_id IS NULL"
-            " AND NOT EXISTS (SELECT 1 FROM batch_announcements a WHERE a.batch_id = b.id)"
-            " ORDER BY b.id RETURNING batch_id",
-            (now, now),
-        ).fetchall()
-        return sorted(row[0] for row in rows)
-
-    return await db.write(job)
+    """Record every batch that became active (by hand, on import or on its schedule) and was
+    not recorded yet: each is announced and its subscribers told once. Review batches are not:
+    members meet them through the batches they review."""
+    return await db.write(lambda raw: _record_activations(raw, now))
 
 
 async def posts_owed(db: Database, platform: str, max_attempts: int) -> list[BatchRow]:
@@ -173,7 +174,8 @@ async def posts_owed(db: Database, platform: str, max_attempts: int) -> list[Bat
     rows = await db.fetch_all(
         f"SELECT {columns} FROM batch_announcements a JOIN batches b ON b.id = a.batch_id"
         " LEFT JOIN announcement_posts p ON p.batch_id = a.batch_id AND p.platform = ?"
-        " WHERE b.state = 'active' AND (p.state IS NULL OR (p.state = 'failed' AND p.attempts < ?))"
+        " WHERE b.state = 'active' AND a.quiet = 0"
+        " AND (p.state IS NULL OR (p.state = 'failed' AND p.attempts < ?))"
         " ORDER BY a.batch_id",
         (platform, max_attempts),
     )
@@ -226,7 +228,7 @@ def _notice_candidates(raw: sqlite3.Connection, batch_id: int, audience: str) ->
         "SELECT p.id, (SELECT ac.platform FROM accounts ac WHERE ac.profile_id = p.id"
         " AND (:platforms = '' OR instr(:platforms, ',' || ac.platform || ',') > 0)"
         " ORDER BY ac.id LIMIT 1) AS platform"
-        " FROM profiles p WHERE p.notify_new_batches = 1"
+        " FROM profiles p WHERE p.notify_new_batches = 1 AND p.banned_at IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM batch_notices n"
         " WHERE n.batch_id = :batch AND n.profile_id = p.id)"
         " AND NOT EXISTS (SELECT 1 FROM batch_bans x"
@@ -237,10 +239,11 @@ def _notice_candidates(raw: sqlite3.Connection, batch_id: int, audience: str) ->
 
 
 async def queue_notices(db: Database, now: float, per_minute: int, key: str) -> dict[str, int]:
-    """Owe each subscriber a notice of each announced batch, at most `per_minute` queued per
+    """Owe each subscriber a notice of each newly active batch, at most `per_minute` queued per
     platform in any minute; the rest wait for the next round. Returns how many were queued."""
 
     def job(raw: sqlite3.Connection) -> dict[str, int]:
+        _record_activations(raw, now)  # a batch activated by hand since the last round
         used: dict[str, int] = dict(
             raw.execute(
                 "SELECT platform, count(*) FROM batch_notices WHERE queued_at > ?"
@@ -372,14 +375,15 @@ async def answers_per_hour(db: Database, since: float) -> dict[int, int]:
 
 
 async def top_members(db: Database, since: float, limit: int) -> list[tuple[str, int]]:
-    """(display name, accepted answers) of the busiest members since `since`."""
+    """(display name, accepted answers) of the busiest members since `since`; a member without
+    a name shows as `#` and their profile id."""
     rows = await db.fetch_all(
-        "SELECT p.display_name, count(*) FROM answers a JOIN profiles p ON p.id = a.profile_id"
-        " WHERE a.created_at >= ? AND a.status = 'accepted'"
+        "SELECT p.display_name, p.id, count(*) FROM answers a"
+        " JOIN profiles p ON p.id = a.profile_id WHERE a.created_at >= ? AND a.status = 'accepted'"
         " GROUP BY a.profile_id ORDER BY count(*) DESC, a.profile_id LIMIT ?",
         (since, limit),
     )
-    return [(row[0] or f"#{row[1]}", row[1]) for row in rows]
+    return [(name or f"#{profile_id}", count) for name, profile_id, count in rows]
 
 
 async def moderator_profiles(db: Database, platform_ids: Iterable[str]) -> list[int]:

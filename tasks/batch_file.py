@@ -402,6 +402,12 @@ def _refused(source: str, line: int, found: Problem) -> ImportFailed:
     return ImportFailed(source, [LineProblem(line, found)])
 
 
+def check_size(size: int, source: str, limits: Limits) -> None:
+    """Refuse a batch file of `size` bytes before reading it (an upload, before its download)."""
+    if size > limits.max_file_bytes:
+        raise _refused(source, 1, _too_large(size, limits))
+
+
 def _read_text(data: bytes, collector: _Collector, limits: Limits) -> str | None:
     if len(data) > limits.max_file_bytes:
         collector.add(1, _too_large(len(data), limits))
@@ -541,8 +547,7 @@ def read_batch_file(
         raise _refused(
             source, 0, problem("file.unreadable", "cannot read the file: {reason}", reason=reason)
         ) from None
-    if size > limits.max_file_bytes:
-        raise _refused(source, 1, _too_large(size, limits))
+    check_size(size, source, limits)
     return read_batch_bytes(
         path.read_bytes(), source, settings_raw=settings_raw, base=path.parent, limits=limits
     )

@@ -16,7 +16,7 @@ web3 is imported inside the functions that use it: it costs about a second to im
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from eth_abi import decode as abi_decode
@@ -44,7 +44,7 @@ class ChainError(Exception):
 class ChainOptions:
     """What the operator chose (see microtasks/settings.py: CHAIN_*, TOKEN_ADDRESS, ...)."""
 
-    rpc_url: str | None
+    rpc_url: str | None = field(repr=False)  # may carry an API key: never shown
     chain_id: int
     token: str | None  # ERC-20 address, 'native', or None for the embedded demo token
     explorer_url: str | None = None
@@ -78,6 +78,24 @@ class Fees:
         below what the chain asks now."""
         priority = max(self.priority_fee * 9 // 8 + 1, current.priority_fee)
         return Fees(max(self.max_fee * 9 // 8 + 1, current.max_fee, priority), priority)
+
+
+def public_url(url: str) -> str:
+    """The node's URL as messages may show it: scheme://host[:port]. Providers put API keys in
+    the path, the query or the user part, so none of those is ever quoted."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "the configured URL"
+    if not parts.scheme or not host:
+        return "the configured URL"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
 
 
 def selector(signature: str) -> bytes:
@@ -172,14 +190,14 @@ async def _connect_rpc(options: ChainOptions) -> Chain:
             node_chain_id = int(await w3.eth.chain_id)
         except Exception as error:
             raise ChainError(
-                f"CHAIN_RPC_URL: no answer from the node at {options.rpc_url} "
+                f"CHAIN_RPC_URL: no answer from the node at {public_url(options.rpc_url)} "
                 f"({type(error).__name__}); check the URL and that the node is running"
             ) from None
         if node_chain_id != options.chain_id:
             raise ChainError(
-                f"CHAIN_ID: the node at {options.rpc_url} serves chain {node_chain_id}, but "
-                f"CHAIN_ID is {options.chain_id}; set CHAIN_ID={node_chain_id} if that node is "
-                "the right one"
+                f"CHAIN_ID: the node at {public_url(options.rpc_url)} serves chain "
+                f"{node_chain_id}, but CHAIN_ID is {options.chain_id}; set "
+                f"CHAIN_ID={node_chain_id} if that node is the right one"
             )
         token = await _read_token(w3, options.token)
     except BaseException:

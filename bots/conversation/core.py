@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bots.conversation import callbacks
+from bots.conversation import callbacks, recordings
 from bots.conversation.callbacks import Action, BadCallback
 from bots.conversation.context import Person, Services
 from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
@@ -13,8 +13,8 @@ from bots.conversation.flows import appeals, labelling, member, moderation, stan
 from bots.conversation.flows import wallet as wallet_flow
 from bots.conversation.i18n import Translator, pick_language
 from bots.conversation.replies import Reply
-from bots.conversation.throttle import Throttle
-from storage.identity import Platform, Role, ensure_account, get_profile
+from bots.conversation.throttle import Admission, Throttle
+from storage.identity import Platform, Role, ensure_account, find_account, get_profile
 from tasks.batches import Transition
 from tasks.engine import LeaseGone
 from tasks.problems import InputError
@@ -91,31 +91,94 @@ class Conversation:
         )
         return Person(sender, account, profile, Translator(language), is_moderator)
 
-    def _allowed(self, sender: Sender) -> bool:
+    def _admit(self, sender: Sender, *, spend: bool = True) -> Admission:
         # The console is the operator's own terminal (often a script): it is never throttled.
         if sender.platform == Platform.console:
-            return True
-        return self.throttle.allow(f"{sender.platform}:{sender.external_id}")
+            return Admission.allowed
+        return self.throttle.admit(f"{sender.platform}:{sender.external_id}", spend=spend)
+
+    async def _slowed(self, sender: Sender, admission: Admission) -> list[Reply]:
+        """The slow-down note, once per quiet spell: each one spends the chat's message budget."""
+        if admission is Admission.quiet:
+            return []
+        return [Reply((await self._words(sender))("throttled"))]
+
+    async def _words(self, sender: Sender) -> Translator:
+        """The person's language, read without writing anything (for someone throttled)."""
+        db, chosen = self.services.db, None
+        try:
+            account = await find_account(db, Platform(sender.platform), sender.external_id)
+            profile = await get_profile(db, account.profile_id) if account else None
+            chosen = profile.language if profile else None
+        except Exception:
+            logger.exception("conversation.identity_failed")
+        return Translator(pick_language(chosen, sender.language))
+
+    async def _drop(self, event: Event) -> None:
+        """A recording refused before any flow saw it is deleted: it is nobody's answer."""
+        if isinstance(event, Voice):
+            await recordings.discard(self.services.data_dir, event.path)
 
     async def handle(self, event: Event) -> list[Reply]:
         """The replies to one event. Never raises: a failure becomes a short apology."""
+        admission = self._admit(event.sender)
+        if admission is not Admission.allowed:
+            await self._drop(event)
+            return await self._slowed(event.sender, admission)
         try:
             p = await self.person(event.sender)
         except Exception:
             logger.exception("conversation.identity_failed")
+            await self._drop(event)
             return [Reply(Translator(pick_language(event.sender.language))("error.sorry"))]
-        if not self._allowed(event.sender):
-            return [Reply(p.t("throttled"))]
         try:
             return await self._dispatch(p, event)
         except InputError as error:
             return [Reply(p.t.problem(error.problem))]
         except LeaseGone:
-            return [Reply(p.t("task.gone"), edit=isinstance(event, Press))]
+            from_task = isinstance(event, Press) or (
+                isinstance(event, Text) and event.lease is not None
+            )
+            return [Reply(p.t("task.gone"), edit=from_task)]
         except Exception:
             fields = {"event_type": type(event).__name__, "platform": event.sender.platform}
             logger.exception("conversation.failed", extra={"fields": fields})
             return [Reply(p.t("error.sorry"))]
+
+    # --- asked by adapters before they download a file ------------------------------------------
+
+    async def may_upload(
+        self, sender: Sender, filename: str, size: int | None
+    ) -> list[Reply] | None:
+        """Before a document is downloaded: None to go ahead, else the replies to send instead
+        (only moderators import, and a file over the batch size limit is refused unread)."""
+        s = self.services
+        return await self._before_download(
+            sender, lambda p: _now(moderation.upload_refused(s, p, filename, size))
+        )
+
+    async def may_record(self, sender: Sender) -> list[Reply] | None:
+        """Before a voice recording is downloaded: None when the person holds a voice task, else
+        the replies to send instead."""
+        return await self._before_download(
+            sender, lambda p: labelling.voice_refused(self.services, p)
+        )
+
+    async def _before_download(
+        self, sender: Sender, refusal: Callable[[Person], Awaitable[list[Reply] | None]]
+    ) -> list[Reply] | None:
+        admission = self._admit(sender, spend=False)  # the event itself spends, once downloaded
+        if admission is not Admission.allowed:
+            return await self._slowed(sender, admission)
+        try:
+            p = await self.person(sender)
+            refused = await refusal(p)
+        except Exception:
+            logger.exception("conversation.precheck_failed")
+            return [Reply(Translator(pick_language(sender.language))("error.sorry"))]
+        if refused is not None:
+            self._admit(sender)  # a refusal is an answer too: it counts against the limit
+        return refused
 
     async def _dispatch(self, p: Person, event: Event) -> list[Reply]:
         s = self.services
@@ -124,10 +187,12 @@ class Conversation:
                 return await self._command(p, name.lower().lstrip("/"), args)
             case Press(data=data):
                 return await self._press(p, data)
-            case Text(text=text):
-                if (pasted := await wallet_flow.pasted_signature(s, p, text)) is not None:
-                    return pasted
-                return await labelling.typed_answer(s, p, text)
+            case Text(text=text, lease=lease):
+                if lease is None:
+                    pasted = await wallet_flow.pasted_signature(s, p, text)
+                    if pasted is not None:
+                        return pasted
+                return await labelling.typed_answer(s, p, text, lease)
             case Voice(path=path, duration=duration):
                 return await labelling.voice_answer(s, p, path, duration)
             case Upload(filename=filename, content=content):

@@ -34,10 +34,15 @@ class Press:
 
 @dataclass(frozen=True)
 class Text:
-    """Typed text that is not a command."""
+    """Typed text that is not a command.
+
+    `lease`: the task the text answers, when it was typed into an answer box of that task's own
+    message (a task no longer held is then refused rather than the text saved on another one).
+    """
 
     sender: Sender
     text: str
+    lease: str | None = None
 
 
 @dataclass(frozen=True)

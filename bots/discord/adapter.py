@@ -24,11 +24,12 @@ from bots.conversation.i18n import Translator, pick_language
 from bots.conversation.replies import Reply
 from bots.discord import announcements, outbox
 from bots.discord.commands import COMMANDS, CatalogTranslator
-from bots.discord.components import ANSWER_INPUT, DYNAMIC_ITEMS, MODAL_PREFIX, clip
+from bots.discord.components import ANSWER_INPUT, DYNAMIC_ITEMS, MODAL_PREFIX, REPLY_BOX, clip
 from bots.discord.config import DiscordConfig
 from bots.discord.errors import on_tree_error, report
 from bots.discord.events import modal_values, sender_of
 from bots.discord.host import Work
+from bots.discord.live_tasks import LiveTasks
 from bots.discord.render import MAX_CONTENT, discord_commands, needs_words
 from bots.discord.respond import Answer
 
@@ -50,6 +51,7 @@ class MicrotasksClient(discord.Client):
         self.config = config
         self.tree: app_commands.CommandTree[MicrotasksClient] = app_commands.CommandTree(self)
         self.tree.error(on_tree_error)
+        self.live_tasks = LiveTasks()
         for command in COMMANDS:
             self.tree.add_command(command)
 
@@ -88,14 +90,32 @@ class MicrotasksClient(discord.Client):
     ) -> None:
         sender = sender_of(interaction, self.config.moderator_role)
         answer = Answer(interaction, budget=self.config.reply_budget)
+
+        async def replies_in_words() -> tuple[list[Reply], Translator | None]:
+            replies = await work(sender)
+            wanted = any(needs_words(reply) for reply in replies)
+            return replies, await self.words(sender) if wanted else None
+
         try:
             if defer_first:
                 await answer.defer()
-            replies = await answer.within_budget(work(sender))
-            wanted = any(needs_words(reply) for reply in replies)
-            await answer.deliver(replies, await self.words(sender) if wanted else None)
+            # The language lookup counts in the budget: the first answer must be in time.
+            replies, t = await answer.within_budget(replies_in_words())
+            await answer.deliver(replies, t)
         except Exception as error:
             await report(interaction, error)
+        try:
+            await self.live_tasks.after(
+                interaction.user.id, answer.shown, lambda lease: self.holds(sender, lease)
+            )
+        except Exception:
+            logger.exception("discord.live_task_failed")
+
+    async def holds(self, sender: Sender, lease: str) -> bool:
+        """Whether the member still holds `lease` (their task message's buttons still act)."""
+        person = await self.conversation.person(sender)
+        task = await self.conversation.services.engine.current_task(person.member)
+        return task is not None and task.token == lease
 
     async def words(self, sender: Sender) -> Translator:
         try:
@@ -108,11 +128,13 @@ class MicrotasksClient(discord.Client):
         """A text answer typed into the answer box (handled here so it survives restarts)."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        custom_id = (interaction.data or {}).get("custom_id", "")
-        if not str(custom_id).startswith(MODAL_PREFIX):
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith(MODAL_PREFIX):
             return
+        box = custom_id.removeprefix(MODAL_PREFIX)
+        lease = None if box == REPLY_BOX else box
         typed = modal_values(interaction).get(ANSWER_INPUT, "")
-        await self.ask(interaction, lambda sender: Text(sender, typed))
+        await self.ask(interaction, lambda sender: Text(sender, typed, lease=lease))
 
     # ---- called by the scheduler
 

@@ -167,6 +167,9 @@ async def voice(
     host = host_of(interaction)
 
     async def work(sender: Sender) -> list[Reply]:
+        refused = await host.conversation.may_record(sender)  # before any download
+        if refused is not None:
+            return refused
         return await answer_with_recording(host, sender, recording, seconds)
 
     await host.serve(interaction, work, defer_first=True)
@@ -183,6 +186,9 @@ async def batch_import(interaction: discord.Interaction[Any], file: discord.Atta
     host = host_of(interaction)
 
     async def work(sender: Sender) -> list[Reply]:
+        refused = await host.conversation.may_upload(sender, file.filename, file.size)
+        if refused is not None:
+            return refused
         try:
             content = await file.read()
         except discord.HTTPException:

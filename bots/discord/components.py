@@ -8,10 +8,11 @@ registers the templates at start-up, so a message keeps working after a restart.
   and it sends the same press the core's Submit button would.
 * `AnswerSelect` (`dc1:pick:<lease>`) holds the answers of a task with more answer buttons than
   Discord's rows allow (a choice of up to 25 labels); choosing one is pressing its button.
-* `WriteButton` (`dc1:write:<lease>`) opens `AnswerModal` for a text task. The modal's submission
-  is read from the raw interaction (see `events.modal_values`), so it too survives a restart.
-* `ReplyButton` (`dc1:reply`) opens the same kind of box for a reply the conversation waits for
-  outside a task (the signature of a wallet link): what is typed there is typed text.
+* `WriteButton` (`dc1:write:<lease>`) opens `AnswerModal` (`dc1:text:<lease>`) for a text task.
+  The modal's submission is read from the raw interaction (see `events.modal_values`), so it too
+  survives a restart, and it answers that lease only (never whatever task is held by then).
+* `ReplyButton` (`dc1:reply`) opens the same kind of box (`dc1:text:reply`) for a reply the
+  conversation waits for outside a task (the signature of a wallet link): free typed text.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from bots.discord.events import sender_of
 from bots.discord.host import host_of
 
 LEASE = r"(?P<token>[A-Za-z0-9_-]{1,40})"
-MODAL_PREFIX = "dc1:text:"
+MODAL_PREFIX = "dc1:text:"  # then the lease of the task answered, or REPLY_BOX
+REPLY_BOX = "reply"  # the box for a reply outside a task: free text
 ANSWER_INPUT = "answer"
 MAX_LABEL = 80  # Discord: button labels and select option labels
 MAX_TEXT_ANSWER = 4000  # Discord: the longest text input
@@ -225,7 +227,9 @@ class ReplyButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"dc1
         return cls()
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await open_box(interaction, lambda t: AnswerModal("reply", t, "reply_title", "reply_label"))
+        await open_box(
+            interaction, lambda t: AnswerModal(REPLY_BOX, t, "reply_title", "reply_label")
+        )
 
 
 async def open_box(

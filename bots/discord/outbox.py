@@ -3,10 +3,11 @@
 Every round takes the messages owed to people with a Discord account, sends each as a DM and
 records the delivery. When Discord refuses a DM for good (the member closed DMs from server
 members, blocked the bot, left every shared server, or the account is gone: 403 or 404), the
-notification is recorded as handled and a warning is logged: retrying would fail the same way
-every few seconds, and Discord bans bots that keep making refused requests. Such members still
-see their state with /me and /wallet. Any other failure (5xx, network) leaves the rest of the
-round for the next one.
+notification is recorded as handled, with `sent_via` `discord:forbidden` (403) or
+`discord:refused` (404, a bad id) instead of `discord`, and a warning is logged: retrying would
+fail the same way every few seconds, and Discord bans bots that keep making refused requests.
+Such members still see their state with /me and /wallet. Any other failure (5xx, network)
+leaves the rest of the round for the next one.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from bots.discord.events import PLATFORM
 from bots.discord.render import MAX_CONTENT, discord_commands
 
 logger = logging.getLogger("microtasks.discord")
+FORBIDDEN = f"{PLATFORM}:forbidden"
+REFUSED = f"{PLATFORM}:refused"
 
 
 async def deliver_owed(client: discord.Client, services: Services, limit: int = 50) -> int:
@@ -37,7 +40,8 @@ async def deliver_owed(client: discord.Client, services: Services, limit: int = 
         except (discord.Forbidden, discord.NotFound, ValueError) as refused:
             code = getattr(refused, "code", None)
             logger.warning("discord.dm_refused", extra={"fields": {**fields, "code": code}})
-            await delivered(services, owed, PLATFORM)
+            outcome = FORBIDDEN if isinstance(refused, discord.Forbidden) else REFUSED
+            await delivered(services, owed, outcome)
             continue
         except discord.HTTPException as failed:
             logger.warning(

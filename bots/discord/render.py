@@ -13,6 +13,7 @@ them (`/activate 3` reads `/batch activate 3`).
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from dataclasses import dataclass
@@ -134,6 +135,11 @@ def is_task(reply: Reply) -> bool:
     return any(action in TASK_ACTIONS for action in _actions(reply))
 
 
+def task_lease(reply: Reply) -> str | None:
+    """The lease a task message's buttons act on; None for any other reply."""
+    return _lease(reply) if is_task(reply) else None
+
+
 def awaits_reply(reply: Reply) -> bool:
     """True when the reply waits for typed text outside a task (a text to copy and answer)."""
     return reply.expects is Expect.text and not reply.buttons
@@ -166,13 +172,25 @@ def _unboxed(label: str) -> str:
     return label
 
 
+def _packed(buttons: list[Button]) -> list[list[Button]]:
+    return [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+
+
 def _rows(reply: Reply, leave_out: frozenset[Action]) -> list[list[Button]]:
-    """The reply's buttons in rows of at most five, leaving out those of `leave_out`."""
-    rows: list[list[Button]] = []
-    for row in reply.buttons:
-        kept = [button for button in row if _action(button) not in leave_out]
-        rows += [kept[i : i + BUTTONS_PER_ROW] for i in range(0, len(kept), BUTTONS_PER_ROW)]
-    return rows
+    """The reply's buttons in rows of at most five, leaving out those of `leave_out`.
+
+    The core's rows are kept when they fit. When one is wider than Discord allows (a rating
+    scale of 11), the rows before the last are packed five a row as one run (5, 5, 1 rather
+    than 5, 1, 5), and the last row (Skip) stays on its own.
+    """
+    rows = [[b for b in row if _action(b) not in leave_out] for row in reply.buttons]
+    rows = [row for row in rows if row]
+    if not rows:
+        return []
+    *body, last = rows
+    if any(len(row) > BUTTONS_PER_ROW for row in body):
+        body = _packed([button for row in body for button in row])
+    return [*body, *_packed(last)]
 
 
 def _fit(rows: list[list[Button]], free: int) -> list[list[Button]]:
@@ -180,9 +198,7 @@ def _fit(rows: list[list[Button]], free: int) -> list[list[Button]]:
     if len(rows) <= free:
         return rows
     *body, last = rows
-    flat = [button for row in body for button in row]
-    packed = [flat[i : i + BUTTONS_PER_ROW] for i in range(0, len(flat), BUTTONS_PER_ROW)]
-    return [*packed[: free - 1], last]
+    return [*_packed([button for row in body for button in row])[: free - 1], last]
 
 
 def _answer_menu(reply: Reply, t: Translator) -> AnswerSelect | None:
@@ -221,24 +237,31 @@ def _view(reply: Reply, t: Translator | None) -> discord.ui.View | None:
     return view if view.children else None
 
 
-def _image(reply: Reply) -> tuple[tuple[discord.Embed, ...], tuple[OutFile, ...]]:
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, or None when there is no such file (run in a worker thread)."""
+    return path.read_bytes() if path.is_file() else None
+
+
+async def _image(reply: Reply) -> tuple[tuple[discord.Embed, ...], tuple[OutFile, ...]]:
     if not reply.image:
         return (), ()
     if reply.image.startswith(("https://", "http://")):
         return (discord.Embed().set_image(url=reply.image),), ()
     path = Path(reply.image)
-    if not path.is_file():
+    content = await asyncio.to_thread(_read, path)
+    if content is None:
         return (), ()
-    picture = OutFile(path.name, path.read_bytes())
+    picture = OutFile(path.name, content)
     return (discord.Embed().set_image(url=f"attachment://{path.name}"),), (picture,)
 
 
-def _recording(reply: Reply) -> tuple[OutFile, ...]:
+async def _recording(reply: Reply) -> tuple[OutFile, ...]:
     """The recording a voice review plays, as an attachment (Discord shows a player)."""
     if not reply.audio:
         return ()
     path = Path(reply.audio)
-    return (OutFile(path.name, path.read_bytes()),) if path.is_file() else ()
+    content = await asyncio.to_thread(_read, path)
+    return () if content is None else (OutFile(path.name, content),)
 
 
 def code_block(text: str) -> str:
@@ -247,8 +270,12 @@ def code_block(text: str) -> str:
     return fenced if len(fenced) <= MAX_CONTENT else text
 
 
-def render(reply: Reply, t: Translator | None = None) -> Message:
-    """The Discord message for a reply. `t`: the person's language, for the adapter's words."""
+async def render(reply: Reply, t: Translator | None = None) -> Message:
+    """The Discord message for a reply. `t`: the person's language, for the adapter's words.
+
+    Pictures and recordings are read in a worker thread: the event loop keeps answering other
+    interactions within Discord's 3 seconds meanwhile.
+    """
     text = reply.text if is_task(reply) else discord_commands(reply.text)
     if t is not None and Action.skip in _actions(reply):
         if reply.expects is Expect.text:
@@ -259,6 +286,6 @@ def render(reply: Reply, t: Translator | None = None) -> Message:
         text = code_block(reply.text)
         if t is not None:
             text += "\n" + t("discord.reply_hint")
-    embeds, pictures = _image(reply)
-    files = pictures + _recording(reply) + reply.files
+    embeds, pictures = await _image(reply)
+    files = pictures + await _recording(reply) + reply.files
     return Message(split(text), _view(reply, t), embeds, files)

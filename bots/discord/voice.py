@@ -4,7 +4,8 @@ A slash command with an attachment is what every Discord member can do, on deskt
 phones (record with any app, then attach). The recording is downloaded from its attachment URL,
 stored under `data_dir/voice/discord/<user id>/`, and its length read from the file: Discord's
 own `duration_secs` when present, else the WAV header, else the last Ogg page (Opus or Vorbis,
-as phones and Discord record). When none of those tell, the member is asked to give `seconds`.
+as phones and Discord record). Only when none of those tell is the member's `seconds` used (and
+asked for when missing): a typed length never overrides a measured one.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ async def answer_with_recording(
         content = await recording.read()
     except discord.HTTPException:
         return [Reply((await host.words(sender))("discord.download_failed", filename=name))]
-    duration = seconds or recording.duration or seconds_of(content)
+    # The measured length first: typed seconds only stand in when the file does not tell.
+    duration = recording.duration or seconds_of(content) or seconds
     if not duration:
         return [Reply((await host.words(sender))("discord.voice_seconds", filename=name))]
     path = await asyncio.to_thread(store, host.config.data_dir, sender.external_id, name, content)

@@ -70,27 +70,38 @@ class PrivateChat:
         await self._serve(message.chat, Text(await self._sender(user), message.text or ""))
 
     async def on_voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The core says first whether a recording is wanted: nothing unwanted is downloaded."""
         message, user = _message_and_user(update)
         assert message.voice is not None
+        sender = await self._sender(user)
+        refused = await self.conversation.may_record(sender)
+        if refused is not None:
+            await self.renderer.show(message.chat.id, refused)
+            return
         try:
             path = await store_voice(message.voice, self.voice_folder)
         except TooBig:
             await self._say(message.chat, user, "telegram.file_too_big")
             return
-        event = Voice(await self._sender(user), str(path), voice_seconds(message.voice))
-        await self._serve(message.chat, event)
+        await self._serve(message.chat, Voice(sender, str(path), voice_seconds(message.voice)))
 
     async def on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The core says first whether it would take the file: a refused one is not downloaded."""
         message, user = _message_and_user(update)
         document = message.document
         assert document is not None
+        sender = await self._sender(user)
+        filename = document.file_name or "upload"
+        refused = await self.conversation.may_upload(sender, filename, document.file_size)
+        if refused is not None:
+            await self.renderer.show(message.chat.id, refused)
+            return
         try:
             content = await read_document(document)
         except TooBig:
             await self._say(message.chat, user, "telegram.file_too_big")
             return
-        filename = document.file_name or "upload"
-        await self._serve(message.chat, Upload(await self._sender(user), filename, content))
+        await self._serve(message.chat, Upload(sender, filename, content))
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = _message_and_user(update)

@@ -261,6 +261,12 @@ async def test_a_member_hammering_buttons_is_slowed_down_politely(db: Database) 
         assert ada.text.startswith("What you can do:")
     await ada.send("/help")
     assert ada.text == "Slow down a little, please — try again in a moment."
+    assert await ada.send("/help") == [], "told once: more notes would flood the chat too"
     clock.advance(1)
     await ada.send("/help")
     assert ada.text.startswith("What you can do:")
+    assert await ada.send("/help") == [], "still within the quiet spell after the note"
+    clock.advance(3)  # a full bucket again, and the quiet spell is over
+    for _ in range(4):
+        await ada.send("/help")
+    assert ada.text == "Slow down a little, please — try again in a moment."

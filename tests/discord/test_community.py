@@ -88,6 +88,7 @@ async def test_a_member_with_closed_dms_is_not_retried(
     assert len(discord_chat.calls_of("message_send")) == 1, "tried once, then left alone"
     assert discord_chat.dm_messages(bob) == []
     assert await db.fetch_value("SELECT count(*) FROM notifications WHERE sent_at IS NULL") == 0
+    assert await db.fetch_value("SELECT sent_via FROM notifications") == "discord:forbidden"
 
 
 async def test_a_russian_member_is_answered_in_russian(

@@ -66,8 +66,8 @@ async def test_a_rating_scale_fits_discords_rows_of_five(
     task = await agree(discord_chat, ada)
 
     rows = [row["components"] for row in task.components]
-    assert [len(row) for row in rows] == [5, 1, 5, 1], "6-wide rows split into 5 + 1"
-    assert [b.label for b in task.buttons][-1] == "Skip"
+    assert [len(row) for row in rows] == [5, 5, 1, 1], "0 to 10 packed five a row, Skip apart"
+    assert [b.label for b in task.buttons] == [*map(str, range(11)), "Skip"]
 
 
 async def test_multi_labels_are_chosen_in_a_select_menu(
@@ -285,3 +285,77 @@ async def test_a_choice_of_25_labels_is_answered_from_a_menu(
 
     assert discord_chat.current_message(task).content == "✅ Saved: species 23"
     assert await db.fetch_value("SELECT value FROM answers") == '"species 23"'
+
+
+async def test_a_text_task_answered_in_its_box_keeps_no_buttons(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.text, items=2, overlap=1)
+    ada = discord_chat.add_user("ada")
+    first = await agree(discord_chat, ada)
+
+    await press(discord_chat, ada, first, "✏️ Write answer", later=0)
+    box = discord_chat.last_modal(ada)
+    sent = await discord_chat.submit_modal(ada, box.custom_id, {"answer": "Rain in April."})
+    await discord_chat.wait_for("callback", interaction=sent)
+    second = (await discord_chat.wait_for("followup", interaction=sent)).message
+    await discord_chat.settle()
+
+    assert discord_chat.current_message(first).buttons == [], "answered: nothing left to press"
+    assert second is not None and "write about topic 1" in second.content
+    assert [b.label for b in second.buttons] == ["✏️ Write answer", "Skip"]
+
+
+async def test_an_answer_box_left_open_cannot_answer_the_next_task(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.text, items=2, overlap=1)
+    ada = discord_chat.add_user("ada")
+    first = await agree(discord_chat, ada)
+    await press(discord_chat, ada, first, "✏️ Write answer", later=0)
+    box = discord_chat.last_modal(ada)  # also open on her phone, say
+
+    sent = await discord_chat.submit_modal(ada, box.custom_id, {"answer": "Rain in April."})
+    await discord_chat.wait_for("callback", interaction=sent)
+    await discord_chat.settle()
+    again = await discord_chat.submit_modal(ada, box.custom_id, {"answer": "Snow in May."})
+    await discord_chat.wait_for("callback", interaction=again)
+    await discord_chat.settle()
+
+    assert discord_chat.last_response(ada).content.startswith("This task is no longer yours")
+    values = await db.fetch_all("SELECT value FROM answers")
+    assert [row[0] for row in values] == ['"Rain in April."'], "the second task is untouched"
+
+
+async def test_a_voice_task_answered_with_a_recording_keeps_no_buttons(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.voice, items=1, overlap=1)
+    ada = discord_chat.add_user("ada")
+    task = await agree(discord_chat, ada)
+    assert [b.label for b in task.buttons] == ["Skip"]
+
+    saved = await run_slow(
+        discord_chat, ada, "voice", later=1, recording=("take.wav", recording(2.0))
+    )
+    await discord_chat.settle()
+
+    assert saved.content.startswith("No tasks for you right now")
+    assert discord_chat.current_message(task).buttons == [], "its task is done"
+
+
+async def test_a_recording_is_measured_rather_than_taken_at_its_word(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.voice, items=1, overlap=1)  # 1 to 20 seconds
+    ada = discord_chat.add_user("ada")
+    task = await agree(discord_chat, ada)
+
+    refused = await run_slow(
+        discord_chat, ada, "voice", recording=("take.wav", recording(60.0)), seconds=3.0
+    )
+    await discord_chat.settle()
+
+    assert refused.content == "your recording lasts 60 s; it must last 1 to 20 s"
+    assert await db.fetch_value("SELECT count(*) FROM answers") == 0
+    assert [b.label for b in discord_chat.current_message(task).buttons] == ["Skip"], "still hers"

@@ -2,49 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from pathlib import Path
 
-from typer.testing import CliRunner
-
-from microtasks.cli import app
-from storage import ledger, schema
-from storage.database import Database
+from storage import ledger
 from storage.notifications import unsent
-from tests.payouts.conftest import Member, crowd, tokens
-
-EMBEDDED_CHAIN_ID = 131277322940537
-WIDE = {"COLUMNS": "220"}
-
-
-def members_owed(amounts: list[int]) -> list[Member]:
-    async def setup() -> list[Member]:
-        path = Path("data/microtasks.db")
-        await schema.upgrade(path)
-        db = await Database.open(path)
-        try:
-            return await crowd(db, EMBEDDED_CHAIN_ID, amounts)
-        finally:
-            await db.close()
-
-    return asyncio.run(setup())
-
-
-def look(question):  # type: ignore[no-untyped-def]
-    async def read() -> object:
-        db = await Database.open(Path("data/microtasks.db"))
-        try:
-            return await question(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(read())
-
-
-def cli(*args: str, answer: str | None = None) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args), input=answer, env=WIDE)
-    return result.exit_code, result.output + (result.stderr if result.stderr_bytes else "")
+from tests.payouts.commands import cli, look, members_owed
+from tests.payouts.conftest import tokens
 
 
 def test_plan_run_and_status_on_the_embedded_chain() -> None:

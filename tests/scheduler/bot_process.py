@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from microtasks.settings import load_settings
+from microtasks.wiring import translate
 from scheduler.jobs import runner_for
 from storage.database import Database
 
@@ -26,7 +27,7 @@ async def main(db_path: Path, data_dir: Path, now: float, holder: str) -> None:
         database_url=f"sqlite:///{db_path}", data_dir=data_dir, payouts_cron="0 12 * * *"
     )
     async with await Database.open(db_path) as db:
-        runner = runner_for(settings, db, clock=lambda: now, holder=holder)
+        runner = runner_for(settings, db, translate=translate, clock=lambda: now, holder=holder)
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
         outcome = await runner.run_due("payouts")

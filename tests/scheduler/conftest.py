@@ -13,7 +13,7 @@ from eth_account import Account
 
 from bots.console.adapter import ConsoleAdapter
 from microtasks.settings import Settings, load_settings
-from microtasks.wiring import build_conversation
+from microtasks.wiring import build_conversation, translate
 from scheduler.jobs import runner_for
 from scheduler.runner import JobRunner
 from storage import ledger
@@ -64,7 +64,9 @@ def runner(
     adapters: Sequence[object] = (),
     holder: str | None = None,
 ) -> JobRunner:
-    return runner_for(settings, db, adapters=adapters, clock=clock, holder=holder)
+    return runner_for(
+        settings, db, translate=translate, adapters=adapters, clock=clock, holder=holder
+    )
 
 
 def console(settings: Settings, db: Database) -> tuple[ConsoleAdapter, io.StringIO]:

@@ -1,17 +1,28 @@
-"""A batch set to activate at a time goes live then, is announced once in each community channel
-that offers it (even across restarts), and subscribers hear of it at a limited rate."""
+"""A batch set to activate at a time goes live then; every batch that becomes active, on its
+schedule or by hand, is announced once in each community channel that offers it (even across
+restarts), and subscribers hear of it once, at a limited rate."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from microtasks.cli import app
 from microtasks.settings import Settings
 from storage import scheduler as store
+from storage import schema
 from storage.database import Database
 from storage.identity import Platform, ensure_account, set_notify_new_batches
 from storage.notifications import unsent
-from tasks.batches import BatchService, BatchState
+from tasks.batches import BatchService, BatchState, Transition
 from tests.clock import ManualClock
 from tests.scheduler.conftest import at, console, runner
 from tests.tasks.builders import draft
+
+cli = CliRunner()
 
 
 class FlakyChannel:
@@ -155,3 +166,81 @@ async def test_subscribers_hear_of_a_new_batch_once_at_a_limited_rate_per_platfo
     assert sorted(n.profile_id for n in owed) == subscribers
     assert {n.key for n in owed} == {"scheduler.batch_new"}
     assert owed[0].params["title"] == "Sentiment"
+
+
+async def test_a_batch_activated_by_hand_is_announced_and_its_subscribers_told_once(
+    db: Database,
+    db_path: Path,
+    settings: Settings,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    told = {}
+    for platform, name in ((Platform.telegram, "ann"), (Platform.discord, "ben")):
+        account = await ensure_account(db, platform, name, display_name=name)
+        await set_notify_new_batches(db, account.profile_id, True)
+        told[platform.value] = account.profile_id
+    elsewhere = await ensure_account(db, Platform.console, "cy", display_name="cy")
+    await set_notify_new_batches(db, elsewhere.profile_id, True)  # the batch is not offered there
+    batch = await BatchService(db, clock=clock).import_draft(
+        draft(items=3, title="Sentiment", audience=("telegram", "discord"))
+    )
+    telegram = FlakyChannel("telegram", failures=0)
+    bot = runner(settings, db, clock, adapters=[telegram])
+    await bot.run_now("notices")
+    assert await unsent(db, "telegram") == []  # a draft: nobody hears of it
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
+    activated = await asyncio.to_thread(cli.invoke, app, ["batch", "activate", str(batch)])
+    assert activated.exit_code == 0, activated.output
+
+    await bot.run_now("notices")
+    clock.advance(61)
+    await bot.run_now("notices")
+    await bot.run_now("activations")
+    restarted = runner(settings, db, clock, adapters=[telegram])
+    clock.advance(61)
+    await restarted.run_now("notices")
+    await restarted.run_now("activations")
+
+    for platform, profile_id in told.items():
+        owed = await unsent(db, platform)
+        assert [(n.profile_id, n.key) for n in owed] == [(profile_id, "scheduler.batch_new")]
+        assert owed[0].params == {"batch": batch, "title": "Sentiment"}
+    assert await unsent(db, "console") == []
+    assert [b for _, b in telegram.posts] == [batch]
+
+
+async def test_batches_active_before_the_upgrade_are_not_announced_all_at_once(
+    db_path: Path, settings: Settings, clock: ManualClock
+) -> None:
+    every = schema.known_migrations()
+    this = next(m for m in every if m.name == "announce_every_activation")
+    await schema.upgrade(db_path, [m for m in every if m.version < this.version])
+    async with await Database.open(db_path) as db:
+        service = BatchService(db, clock=clock)
+        running = await service.import_draft(draft(items=2, title="Running"), activate=True)
+        paused = await service.import_draft(draft(items=2, title="Paused"), activate=True)
+        await service.change(paused, Transition.pause)
+        due = await scheduled_batch(db, clock, "2026-06-01 10:00")  # owed its announcement
+        assert await service.activate_due() == [due]
+        later = await service.import_draft(draft(items=2, title="Later"))  # still a draft
+
+    await schema.upgrade(db_path)
+
+    async with await Database.open(db_path) as db:
+        subscriber = await ensure_account(db, Platform.telegram, "ann", display_name="ann")
+        await set_notify_new_batches(db, subscriber.profile_id, True)
+        telegram = FlakyChannel("telegram", failures=0)
+        bot = runner(settings, db, clock, adapters=[telegram])
+        service = BatchService(db, clock=clock)
+        await bot.run_now("activations")
+        await bot.run_now("notices")
+        await service.change(paused, Transition.resume)  # active before: no news
+        await service.change(later, Transition.activate)
+        await bot.run_now("activations")
+        await bot.run_now("notices")
+
+        assert [b for _, b in telegram.posts] == [due, later]
+        told = [n.params["batch"] for n in await unsent(db, "telegram")]
+        assert sorted(told) == [due, later] and running not in told

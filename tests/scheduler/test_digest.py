@@ -6,7 +6,7 @@ from microtasks.settings import Settings
 from storage.database import Database
 from storage.identity import Platform, Role, ensure_account, set_role
 from storage.notifications import unsent
-from tasks.engine import TaskEngine
+from tasks.engine import Member, TaskEngine
 from tests.clock import ManualClock
 from tests.scheduler.conftest import at, console, runner
 from tests.tasks.builders import active_batch, member
@@ -73,3 +73,24 @@ async def test_a_digest_run_by_hand_is_sent_again(
     owed = await unsent(db, "console")
     assert [n.profile_id for n in owed] == [moderator.profile_id] * 2
     assert "No open batches." in owed[0].params["text"]
+
+
+async def test_a_member_without_a_name_is_shown_by_their_profile_number(
+    db: Database, settings: Settings, clock: ManualClock
+) -> None:
+    clock.now = at("2026-06-01 06:00")
+    batch = await active_batch(db, items=3, overlap=1)
+    for name in ("ann", "ben", "cy"):  # profiles that answer nothing
+        await member(db, name)
+    nameless = await ensure_account(db, Platform.telegram, "555")  # no display name
+    engine = TaskEngine(db, clock=clock)
+    while task := await engine.next_task(Member(nameless.profile_id, "telegram"), batch):
+        clock.advance(30)
+        await engine.submit(Member(nameless.profile_id, "telegram"), task.token, "yes")
+    await ensure_account(db, Platform.console, "mod", display_name="mod")
+
+    assert (await runner(settings, db, clock).run_now("digest")).ok
+
+    text = (await unsent(db, "console"))[0].params["text"]
+    assert nameless.profile_id == 4
+    assert "#4 (3)" in text and "#3" not in text

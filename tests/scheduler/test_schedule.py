@@ -16,8 +16,10 @@ def test_a_cron_fires_at_its_local_time_in_the_configured_zone() -> None:
     assert noon_in_berlin.next_after(at("2026-06-01 10:00")) == at("2026-06-02 10:00")
 
 
-def test_an_interval_counts_from_the_last_run() -> None:
+def test_an_interval_fires_on_its_grid_whenever_the_last_run_started() -> None:
     assert Every(60).next_after(at("2026-06-01 09:00")) == at("2026-06-01 09:01")
+    assert Every(60).next_after(at("2026-06-01 09:00:59.9")) == at("2026-06-01 09:01")
+    assert Every(60).next_after(at("2026-06-01 09:01:00.2")) == at("2026-06-01 09:02")
 
 
 @pytest.mark.parametrize(

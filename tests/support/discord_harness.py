@@ -534,9 +534,19 @@ def _check_message_body(body: Mapping[str, Any], files: Sequence[SentFile]) -> N
     for c in _walk_components(body.get("components") or ()):
         if len(c.get("custom_id") or "") > 100:
             raise _ApiError(400, 50035, "Invalid Form Body: custom_id longer than 100 characters.")
+        if _is_select(c) and len(c.get("options") or ()) > 25:
+            raise _ApiError(400, 50035, "Invalid Form Body: a select takes 25 or fewer options.")
     has_any = content or body.get("embeds") or body.get("components") or files
     if not has_any and not body.get("poll"):
         raise _ApiError(400, 50006, "Cannot send an empty message")
+
+
+def _check_modal(data: Mapping[str, Any]) -> None:
+    if not 1 <= len(data.get("title") or "") <= 45:
+        raise _ApiError(400, 50035, "Invalid Form Body: title must be 1 to 45 in length.")
+    for c in _walk_components(data.get("components") or ()):
+        if len(c.get("label") or "") > 45:
+            raise _ApiError(400, 50035, "Invalid Form Body: label must be 45 or fewer in length.")
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[SentFile]]:
@@ -1150,6 +1160,7 @@ class _FakeApi:
             self._message_result(call, stored, ix)
             return {"type": response_type, "message": copy.deepcopy(stored.payload)}
         if response_type == CALLBACK_MODAL and ix.type != INTERACTION_MODAL_SUBMIT:
+            _check_modal(data)
             world.modals.append(_ShownModal(ix.user.id, ix, copy.deepcopy(data)))
             return None
         raise _ApiError(400, 50035, f"Invalid Form Body: bad response type {response_type}")
@@ -1385,6 +1396,7 @@ class DiscordHarness:
         self.gateway = _FakeGateway(self.world, self.api.changed)
         self._saved_gateway: yarl.URL | None = None
         self._running: list[asyncio.Task[Any]] = []
+        self._handling: set[asyncio.Task[Any]] = set()  # started by interactions sent
         self.strict_errors = strict_errors
         self._watched = [logging.getLogger(name) for name in watch_loggers]
         self._errors = _ErrorLog(self.api.changed.set)
@@ -1467,7 +1479,26 @@ class DiscordHarness:
         self._raise_new_errors()
         return session
 
+    async def settle(self, *, timeout: float = 3.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot has finished handling every interaction sent so far (whatever it
+        does after its last reply, such as tidying older messages), then raise its errors."""
+        pending = {task for task in self._handling if not task.done()}
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=timeout)
+            if late:
+                raise HarnessError(f"{len(late)} interaction handlers still busy after {timeout}s")
+        self._handling.clear()
+        self._raise_new_errors()
+
+    async def _let_handlers_finish(self) -> None:
+        """Give handlers still running a moment to end, as a bot shutting down would."""
+        pending = {task for task in self._handling if not task.done()}
+        if pending:
+            await asyncio.wait(pending, timeout=1.0)
+        self._handling.clear()
+
     async def close(self) -> None:
+        await self._let_handlers_finish()
         if not self._bot.is_closed():
             await self._bot.close()
         for task in self._running:
@@ -1491,6 +1522,7 @@ class DiscordHarness:
         self, bot: discord.Client, *, tree: app_commands.CommandTree[Any] | None = None
     ) -> None:
         """Replace the bot process with `bot`; Discord's messages and people stay."""
+        await self._let_handlers_finish()
         await self._bot.close()
         self._bot, self._tree = bot, tree
         await self._login(bot)
@@ -1682,7 +1714,9 @@ class DiscordHarness:
         )
         self.world.interactions[ix.token] = ix
         self._floor = self.api.last_seq
+        before = asyncio.all_tasks()
         self._parse("INTERACTION_CREATE", payload)
+        self._handling |= asyncio.all_tasks() - before  # discord.py starts its handlers here
         return SentInteraction(ix.id, ix.token, interaction_type, user, channel.id, payload)
 
     def _interaction_payload(

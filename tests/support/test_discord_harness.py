@@ -167,6 +167,23 @@ async def digest(interaction: discord.Interaction) -> None:
     await interaction.user.send("your digest is ready")
 
 
+class LongTitledModal(discord.ui.Modal, title="Tell us everything about your whole labelling day"):
+    story = discord.ui.TextInput[Any](label="Story", custom_id="story")
+
+
+@app_commands.command(description="Ask for a story in a modal titled too long")
+async def story(interaction: discord.Interaction) -> None:
+    await interaction.response.send_modal(LongTitledModal())
+
+
+@app_commands.command(description="Offer more labels than a select holds")
+async def labels(interaction: discord.Interaction) -> None:
+    options = [discord.SelectOption(label=f"label {n}") for n in range(26)]
+    view = discord.ui.View()
+    view.add_item(discord.ui.Select[Any](custom_id="labels", options=options))
+    await interaction.response.send_message("pick one", view=view, ephemeral=True)
+
+
 class DemoBot(commands.Bot):
     def __init__(self) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default())
@@ -175,7 +192,7 @@ class DemoBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.add_dynamic_items(HiButton)
         self.add_view(ArchiveView())
-        for command in (hello, upload, whoami, slow, announce, digest, batch):
+        for command in (hello, upload, whoami, slow, announce, digest, batch, story, labels):
             self.tree.add_command(command)
         await self.tree.sync()
 
@@ -378,6 +395,24 @@ async def test_harness_refuses_what_a_user_cannot_do(harness: DiscordHarness) ->
         await harness.slash(alice, "upload")
     with pytest.raises(HarnessError, match="no slash command"):
         await harness.slash(alice, "batch delete")
+
+
+async def test_discord_refuses_a_long_modal_title_and_a_select_of_26_options(
+    harness: DiscordHarness,
+) -> None:
+    alice = harness.add_user("alice")
+    assert len(LongTitledModal.title) > 45
+
+    await harness.slash(alice, "story")
+    assert "50035" in await harness.wait_for_error()
+    await harness.slash(alice, "labels")
+    assert "50035" in await harness.wait_for_error()
+
+    assert [call.status for call in harness.calls_of("callback")] == [400, 400]
+    with pytest.raises(HarnessError, match="never showed a modal"):
+        harness.last_modal(alice)
+    with pytest.raises(HarnessError, match="has not answered"):
+        harness.last_response(alice)
 
 
 async def test_a_bot_that_connects_itself_gets_events_on_the_gateway_websocket() -> None:

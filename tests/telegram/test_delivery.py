@@ -32,17 +32,16 @@ async def test_a_429_on_send_message_is_waited_out_and_the_reply_arrives(
 
 
 async def test_a_failure_in_a_handler_is_logged_and_the_member_gets_an_apology(
-    db: Database, bot, member, server: FakeTelegramServer, caplog: pytest.LogCaptureFixture
+    db: Database, bot, mo, server: FakeTelegramServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ada = member("Ada")
     server.fail_next("getFile", 400, "Bad Request: wrong file_id or the file is unavailable")
 
-    apology = await ada.record(b"OggS", 2)
+    apology = await mo.upload("pets.jsonl", b'{"batch": {}}')
 
     assert text_of(apology) == "Sorry, something went wrong on our side. Please try again."
     (line,) = [r for r in caplog.records if r.getMessage() == "telegram.update_failed"]
     assert line.levelno == logging.ERROR and line.exc_info is not None
-    assert line.fields["user_id"] == ada.id and line.fields["update_kind"] == "message"
+    assert line.fields["user_id"] == mo.id and line.fields["update_kind"] == "message"
     assert line.fields["error_type"] == "BadRequest"
 
 

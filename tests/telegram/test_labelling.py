@@ -130,15 +130,33 @@ async def test_a_voice_task_takes_a_voice_note_stored_under_the_data_folder(
     task = await onboard(ada)
     assert "🎙 «Sentence number 0.»" in text_of(task)
 
+    folder = tmp_path / "data" / "voice" / "telegram"
     too_short = await ada.record(b"OggS-short", 0)
     assert text_of(too_short) == "your recording lasts 0 s; it must last 1 to 20 s"
+    assert list(folder.iterdir()) == [], "a refused recording is deleted"
     await ada.record(b"OggS-a-good-reading", 3, new=2)
 
     assert any(text.startswith("✅ Saved: your recording") for text in ada.texts)
-    stored = [p for p in (tmp_path / "data" / "voice" / "telegram").iterdir()]
-    saved = next(p for p in stored if p.read_bytes() == b"OggS-a-good-reading")
+    [saved] = folder.iterdir()
+    assert saved.read_bytes() == b"OggS-a-good-reading"
     answer = json.loads(await db.fetch_value("SELECT value FROM answers"))
     assert answer == {"file": str(saved), "duration": 3.0}
+
+
+async def test_a_voice_note_nobody_asked_for_is_not_downloaded(
+    db: Database, bot, member, tmp_path: Path
+) -> None:
+    await active_batch(db, Kind.choice, items=1, overlap=1)
+    ada, olga = member("Ada"), member("Olga", "ru")
+    await onboard(ada)  # she holds a task, but not one answered by voice
+
+    stray = await ada.record(b"OggS-a-song", 30)
+    in_russian = await olga.record(b"OggS-a-song", 30)
+
+    assert text_of(stray) == ("You have no task waiting for a voice message. Use /task to get one.")
+    assert text_of(in_russian).startswith("У вас нет задания, которое ждёт голосовое")
+    assert ada.server.calls("getFile") == [] and ada.server.calls("download") == []
+    assert not (tmp_path / "data" / "voice").exists(), "nothing was stored"
 
 
 async def test_a_forged_or_stale_button_is_refused(db: Database, bot, member) -> None:

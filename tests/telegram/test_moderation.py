@@ -4,11 +4,19 @@ Moderators are the MODERATORS ids and the administrators of the community chat; 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
+from bots.conversation.context import Services
+from bots.conversation.core import Conversation
+from bots.conversation.throttle import Throttle
+from bots.telegram.adapter import TelegramAdapter
+from bots.telegram.config import TelegramConfig
 from storage.database import Database
+from tasks.batch_file import Limits
 from tasks.kinds import Kind
 from tests.support.telegram_api import FakeTelegramServer, button_texts
 from tests.tasks.builders import active_batch
+from tests.telegram.conftest import running
 from tests.telegram.member import text_of
 
 HEADER = {
@@ -61,14 +69,37 @@ async def test_a_moderator_exports_answers_as_a_document(db: Database, bot, mo, 
 
 
 async def test_a_member_is_refused_moderator_commands_and_uploads(
-    db: Database, bot, member
+    db: Database, bot, member, server: FakeTelegramServer
 ) -> None:
-    ada = member("Ada")
+    ada, olga = member("Ada"), member("Olga", "ru")
 
     for line in ("/batches", "/activate 1", "/export 1"):
         assert text_of(await ada.send(line)) == "Sorry, only moderators can do that."
     assert text_of(await ada.upload("pets.jsonl", GOOD)) == "Sorry, only moderators can do that."
+    assert text_of(await olga.upload("pets.jsonl", GOOD)) == (
+        "Извините, это доступно только модераторам."
+    )
+    assert server.calls("getFile") == [] and server.calls("download") == [], "never downloaded"
     assert await db.fetch_value("SELECT count(*) FROM batches") == 0
+
+
+async def test_a_batch_file_over_the_size_limit_is_refused_before_it_is_downloaded(
+    db: Database, services: Services, config: TelegramConfig, mo, server: FakeTelegramServer
+) -> None:
+    small = replace(services, batch_limits=Limits(max_file_bytes=1_000_000))
+    conversation = Conversation(small, throttle=Throttle(rate=1000, burst=1000))
+    big = GOOD + b"\n" * 1_500_000
+
+    async with running(TelegramAdapter(conversation, config)):
+        refused = await mo.upload("big.jsonl", big)
+        imported = await mo.upload("pets.jsonl", GOOD)
+
+    assert text_of(refused).splitlines() == [
+        "Nothing was imported from big.jsonl:",
+        "big.jsonl:1: the file is 1.5 MB; the most is 1.0 MB (the BATCH_MAX_FILE_MB setting)",
+    ]
+    assert text_of(imported).startswith("Imported batch 1 (choice, 2 items)")
+    assert len(server.calls("getFile")) == 1, "only the file within the limit was fetched"
 
 
 async def test_an_administrator_of_the_community_chat_moderates_too(

@@ -31,8 +31,8 @@ def payout_lock(database: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise PayoutsBusy(
-                f"another payout run is in progress on this database (it holds {path}); wait "
-                "for it to finish"
+                f"another payout run is in progress on this database (it holds {path}); "
+                "nothing was written or sent; wait for it to finish and try again"
             ) from None
         yield
     finally:

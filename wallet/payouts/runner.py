@@ -42,6 +42,7 @@ class Progress:
     paid_units: int = 0
     transactions: int = 0
     finished_runs: list[int] = field(default_factory=list)
+    abandoned: int = 0  # transactions left on an earlier embedded chain, their payouts re-paid
 
     @property
     def settled(self) -> int:

@@ -2,16 +2,17 @@
 
     async with open_payouts(settings, db) as payouts:
         preview = await payouts.preview()      # who would be paid what; can the treasury pay?
-        run = await payouts.start()            # the run, its payouts and debits: one transaction
-        progress = await payouts.execute()     # pay every open run to the end (resumes too)
+        with payouts.locked():                 # one payer per database, first write to last
+            run = await payouts.start()        # the run, its payouts and debits: one transaction
+            progress = await payouts.execute() # pay every open run to the end (resumes too)
 
 `settings` is anything with the fields of microtasks.settings.Settings that payouts use.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,7 +20,7 @@ from typing import Any, Protocol
 from storage import ledger
 from storage import payouts as store
 from storage.database import Database
-from storage.payouts import Run
+from storage.payouts import EMBEDDED_PREFIX, Run
 from tasks.rewards import DEFAULT_DECIMALS, to_units
 from wallet.chain import Chain, ChainError, ChainOptions, connect_chain
 from wallet.faults import crash_point
@@ -32,7 +33,7 @@ from wallet.treasury import Shortfall, Treasury, load_treasury
 
 
 class PayoutSettings(Protocol):
-    chain_rpc_url: str | None
+    chain_rpc_url: Any
     chain_id: int
     token_address: str | None
     explorer_url: str | None
@@ -77,17 +78,49 @@ class Payouts:
         self.treasury = treasury
         self.config = config
         self.clock = clock
+        self._locked = False
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the database's payout lock (raises `PayoutsBusy` when another process holds
+        it). `start()` and `execute()` take it themselves; hold it around both, so that no
+        other process can come between a new run and its payment. Re-entrant."""
+        if self._locked:
+            yield
+            return
+        with payout_lock(self.db.path):
+            self._locked = True
+            try:
+                yield
+            finally:
+                self._locked = False
 
     async def preview(self) -> Preview:
         return await preview(self.db, self.chain, self.treasury, self.config)
 
+    def _finishes_here(self, run: Run) -> bool:
+        """A run is finished on its own chain; an open run of an earlier embedded chain (gone
+        with its process) is adopted by the current embedded chain."""
+        if run.chain_key == self.chain.key:
+            return True
+        return self.chain.embedded and run.chain_key.startswith(EMBEDDED_PREFIX)
+
     async def open_runs(self) -> list[Run]:
-        return await store.open_runs(self.db, self.chain.key)
+        """The open runs `execute()` finishes on this chain (earlier embedded chains' too)."""
+        return [run for run in await store.open_runs(self.db) if self._finishes_here(run)]
+
+    async def open_elsewhere(self) -> list[Run]:
+        """Open runs of another chain: only that chain (its settings) can finish them."""
+        return [run for run in await store.open_runs(self.db) if not self._finishes_here(run)]
 
     async def start(self) -> Run | None:
         """Write a run from the balances as they are now: its payouts and their ledger debits in
         one transaction. None when nobody is owed. A treasury that cannot pay the whole plan
-        stops it here, before anything is written."""
+        stops it here, before anything is written; so does another process paying."""
+        with self.locked():
+            return await self._start()
+
+    async def _start(self) -> Run | None:
         planned = await self.preview()
         if planned.shortfall:
             raise Shortfall(planned.shortfall)
@@ -115,8 +148,11 @@ class Payouts:
 
     async def execute(self, on_progress: ProgressFn | None = None) -> Progress:
         """Pay every open run on this chain to the end: first whatever is in flight (after a
-        crash, from the database), then the queued payouts."""
-        with payout_lock(self.db.path):
+        crash, from the database), then the queued payouts. On the embedded chain, open runs of
+        earlier (vanished) embedded chains are adopted first: their unfinished transactions are
+        abandoned and their payouts paid again here."""
+        with self.locked():
+            abandoned = 0
             if self.chain.embedded:
                 abandoned = await self.db.write(
                     lambda raw: store.abandon_vanished_chains(raw, self.chain.key, self.clock())
@@ -139,13 +175,17 @@ class Payouts:
                 clock=self.clock,
                 on_progress=on_progress,
             )
-            return await runner.run(runs)
+            progress = await runner.run(runs)
+            progress.abandoned = abandoned
+            return progress
 
     async def pay(self, on_progress: ProgressFn | None = None) -> Progress:
-        """The scheduled job: finish open runs, else start one from the balances and pay it."""
-        if not await self.open_runs():
-            await self.start()
-        return await self.execute(on_progress)
+        """The scheduled job: finish open runs (an earlier embedded chain's too), else start one
+        from the balances and pay it; all under the payout lock."""
+        with self.locked():
+            if not await self.open_runs():
+                await self.start()
+            return await self.execute(on_progress)
 
     async def _refuse_foreign_senders(self) -> None:
         in_flight = await store.unresolved_txs(self.db, self.chain.key)
@@ -198,7 +238,10 @@ async def open_payouts(
         mask=mask,
     )
     options = ChainOptions(
-        settings.chain_rpc_url, settings.chain_id, settings.token_address, settings.explorer_url
+        _secret(settings.chain_rpc_url),
+        settings.chain_id,
+        settings.token_address,
+        settings.explorer_url,
     )
     chain = await connect_chain(options, treasury)
     try:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bots.conversation import recordings
 from bots.conversation.context import Person, Services
 from bots.conversation.rendering import answer_label, multi_buttons, render_task
 from bots.conversation.replies import Button, Reply
+from storage.assignment import SubmitStatus
+from storage.bans import ban_of
 from tasks.engine import Assignment, LeaseGone, Receipt
 from tasks.kinds import COMPARE_CHOICES, Kind, VoiceAnswer
 from tasks.model import Batch
@@ -23,6 +26,9 @@ async def next_task(s: Services, p: Person, batch_id: int | None = None) -> list
         return consent_needed(p, str(batch_id or ""))
     task = await s.engine.next_task(p.member, batch_id)
     if task is None:
+        ban = await ban_of(s.db, p.profile.id)
+        if ban is not None:
+            return [Reply(p.t("task.suspended", reason=ban.reason))]
         return [Reply(p.t("task.none_left"))]
     return [render_task(p.t, task)]
 
@@ -59,13 +65,19 @@ def receipt_text(p: Person, receipt: Receipt, shown: str, batch: Batch) -> str:
     return "\n".join(lines)
 
 
-async def _answer(
+async def _submit(
     s: Services, p: Person, token: str, value: Any, *, from_button: bool
-) -> list[Reply]:
+) -> tuple[Receipt, Reply]:
     batch = await s.engine.lease_batch(p.member, token)
     receipt = await s.engine.submit(p.member, token, value)
     shown = answer_label(p.t, batch.kind, batch.options, value, batch.is_review)
-    done = Reply(receipt_text(p, receipt, shown, batch), edit=from_button)
+    return receipt, Reply(receipt_text(p, receipt, shown, batch), edit=from_button)
+
+
+async def _answer(
+    s: Services, p: Person, token: str, value: Any, *, from_button: bool
+) -> list[Reply]:
+    _, done = await _submit(s, p, token, value, from_button=from_button)
     return [done, *await next_task(s, p)]
 
 
@@ -126,22 +138,50 @@ async def _held(s: Services, p: Person, token: str) -> Assignment:
     return task
 
 
-async def typed_answer(s: Services, p: Person, text: str) -> list[Reply]:
-    task = await s.engine.current_task(p.member)
+async def typed_answer(s: Services, p: Person, text: str, lease: str | None = None) -> list[Reply]:
+    """Text typed as the answer to the task held now. With `lease` (typed into the answer box of
+    that task's message) it answers that task only: `LeaseGone` when it is no longer held, and
+    the receipt replaces the task's message, as after a button.
+    """
+    if lease is not None:
+        task: Assignment | None = await _held(s, p, lease)
+    else:
+        task = await s.engine.current_task(p.member)
     if task is None:
         return [Reply(p.t("text.no_task"))]
     if task.batch.kind is Kind.voice:
         return [Reply(p.t("text.use_voice")), render_task(p.t, task)]
     if task.batch.kind is not Kind.text:
         return [Reply(p.t("text.use_buttons")), render_task(p.t, task)]
-    return await _answer(s, p, task.token, text, from_button=False)
+    return await _answer(s, p, task.token, text, from_button=lease is not None)
+
+
+async def _voice_task(s: Services, p: Person) -> Assignment | None:
+    task = await s.engine.current_task(p.member)
+    return task if task is not None and task.batch.kind is Kind.voice else None
+
+
+async def voice_refused(s: Services, p: Person) -> list[Reply] | None:
+    """Why a recording would be refused before it is even downloaded (no voice task); or None."""
+    if await _voice_task(s, p) is None:
+        return [Reply(p.t("voice.not_expected"))]
+    return None
 
 
 async def voice_answer(s: Services, p: Person, path: str, duration: float) -> list[Reply]:
-    task = await s.engine.current_task(p.member)
-    if task is None or task.batch.kind is not Kind.voice:
-        return [Reply(p.t("voice.not_expected"))]
-    return await _answer(s, p, task.token, VoiceAnswer(path, duration), from_button=False)
+    """The recording answers the voice task held; a recording no answer keeps is deleted."""
+    kept = False
+    try:
+        task = await _voice_task(s, p)
+        if task is None:
+            return [Reply(p.t("voice.not_expected"))]
+        value = VoiceAnswer(path, duration)
+        receipt, done = await _submit(s, p, task.token, value, from_button=False)
+        kept = receipt.status is SubmitStatus.stored
+        return [done, *await next_task(s, p)]
+    finally:
+        if not kept:
+            await recordings.discard(s.data_dir, path)
 
 
 async def skip(

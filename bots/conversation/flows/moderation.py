@@ -8,7 +8,7 @@ from typing import BinaryIO, TextIO, cast
 from bots.conversation.context import Person, Services
 from bots.conversation.flows.labelling import start_button
 from bots.conversation.replies import OutFile, Reply
-from tasks.batch_file import ImportFailed, read_batch_bytes
+from tasks.batch_file import ImportFailed, check_size, read_batch_bytes
 from tasks.batches import Transition
 from tasks.export import ExportFormat, write_export
 
@@ -49,16 +49,33 @@ def _needs_id(p: Person, command: str) -> list[Reply]:
     return [Reply(p.t("moderator.needs_id", command=command))]
 
 
+def _import_failed(p: Person, filename: str, failed: ImportFailed) -> list[Reply]:
+    lines = [p.t("import.failed", filename=filename)]
+    ordered = sorted(failed.problems, key=lambda found: found.line)
+    lines += [f"{filename}:{f.line}: {p.t.problem(f.problem)}" for f in ordered[:20]]
+    if len(ordered) > 20:
+        lines.append(p.t("import.more_errors", count=len(ordered) - 20))
+    return [Reply("\n".join(lines))]
+
+
+def upload_refused(s: Services, p: Person, filename: str, size: int | None) -> list[Reply] | None:
+    """Why an upload of `size` bytes would be refused, before anything is downloaded; or None."""
+    if not p.is_moderator:
+        return refused(p)
+    if size is None:
+        return None
+    try:
+        check_size(size, filename, s.batch_limits)
+    except ImportFailed as failed:
+        return _import_failed(p, filename, failed)
+    return None
+
+
 async def import_upload(s: Services, p: Person, filename: str, content: bytes) -> list[Reply]:
     try:
         draft = read_batch_bytes(content, filename, limits=s.batch_limits)
     except ImportFailed as failed:
-        lines = [p.t("import.failed", filename=filename)]
-        ordered = sorted(failed.problems, key=lambda found: found.line)
-        lines += [f"{filename}:{f.line}: {p.t.problem(f.problem)}" for f in ordered[:20]]
-        if len(ordered) > 20:
-            lines.append(p.t("import.more_errors", count=len(ordered) - 20))
-        return [Reply("\n".join(lines))]
+        return _import_failed(p, filename, failed)
     batch_id = await s.batches.import_draft(draft, created_by=p.profile.id)
     return [
         Reply(

@@ -1,0 +1,119 @@
+"""`microtasks members`: list the community's members, ban a spammer or a cheat, lift a ban."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from microtasks.cli_common import fail
+from microtasks.cli_quality import USER_HELP, resolve_profile, run_with_db
+from storage import bans
+from storage.bans import BanOutcome
+from storage.database import Database
+from storage.identity import Role, get_profile
+
+members_app = typer.Typer(
+    help="The community's members: list them, ban and unban.", no_args_is_help=True
+)
+out = Console()
+
+Acting = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help=f"the moderator or admin acting: {USER_HELP}; "
+        "without it the operator at this shell acts",
+    ),
+]
+User = Annotated[str, typer.Argument(help=USER_HELP)]
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+async def resolve_moderator(db: Database, acting: str | None) -> int | None:
+    """The moderator or admin named by `--as`; None: the operator at the shell."""
+    if acting is None:
+        return None
+    profile_id = await resolve_profile(db, acting)
+    profile = await get_profile(db, profile_id)
+    if profile is None or profile.role is Role.member:
+        fail(f"--as {acting} is a member, not a moderator or admin: only they may ban or unban")
+    return profile_id
+
+
+@members_app.command("ban")
+def members_ban(
+    user: User,
+    reason: Annotated[str, typer.Option(help="why: shown to the member when they ask for a task")],
+    acting: Acting = None,
+) -> None:
+    """Ban a member from the community: no tasks, no payouts, no new-batch notices.
+
+    Their live task is given back; answers they already gave stay as they are (reject them in
+    the review queue if they must go). An admin cannot be banned.
+    """
+    if not reason.strip():
+        fail("--reason must say why")
+
+    async def work(db: Database) -> tuple[BanOutcome, bans.Ban | None]:
+        profile_id = await resolve_profile(db, user)
+        by = await resolve_moderator(db, acting)
+        now = datetime.now(UTC).timestamp()
+        outcome = await bans.ban(db, profile_id, reason.strip(), by, now)
+        return outcome, await bans.ban_of(db, profile_id)
+
+    outcome, ban = run_with_db(work)
+    if outcome is BanOutcome.admin:
+        fail(f"{user} is an admin: an admin cannot be banned")
+    assert ban is not None
+    if outcome is BanOutcome.unchanged:
+        out.print(f"{user} is banned already, since {_when(ban.banned_at)}: {ban.reason}")
+        return
+    out.print(f"banned {user}: {ban.reason}")
+
+
+@members_app.command("unban")
+def members_unban(user: User, acting: Acting = None) -> None:
+    """Lift a member's ban: they get tasks, payouts and notices again."""
+
+    async def work(db: Database) -> BanOutcome:
+        profile_id = await resolve_profile(db, user)
+        by = await resolve_moderator(db, acting)
+        return await bans.unban(db, profile_id, by, datetime.now(UTC).timestamp())
+
+    if run_with_db(work) is BanOutcome.unchanged:
+        out.print(f"{user} is not banned: nothing to lift")
+        return
+    out.print(f"unbanned {user}")
+
+
+@members_app.command("list")
+def members_list(
+    banned: Annotated[bool, typer.Option("--banned", help="only members banned now")] = False,
+) -> None:
+    """Members by profile number, with their accounts, role and any ban in force."""
+    rows = run_with_db(lambda db: bans.members(db, banned_only=banned))
+    if not rows:
+        out.print("nobody is banned" if banned else "no members yet")
+        return
+    table = Table()
+    for column in ("profile", "name", "accounts", "role", "banned since", "by", "reason"):
+        table.add_column(column)
+    for row in rows:
+        ban = row.ban
+        table.add_row(
+            str(row.id),
+            row.display_name,
+            " ".join(row.accounts),
+            row.role,
+            _when(ban.banned_at) if ban else "",
+            "" if ban is None else str(ban.banned_by or "operator"),
+            ban.reason if ban else "",
+        )
+    out.print(table)
