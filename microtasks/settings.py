@@ -68,8 +68,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="comma-separated platform:id entries who moderate, e.g. telegram:123",
     )
-    sample_batches: bool = Field(
-        default=True, description="load the example batches into an empty database on start"
+    sample_batches: bool | None = Field(
+        default=None,
+        description="load the example batches into an empty database on start; empty: only "
+        "when the console is the only chat (a community is not shown examples unasked)",
     )
 
     # Which chat adapters run

@@ -13,7 +13,7 @@ from bots.conversation.context import Services
 from bots.conversation.core import Conversation
 from bots.conversation.i18n import Translator, pick_language
 from microtasks.logs import log_event
-from microtasks.settings import Settings
+from microtasks.settings import Adapter, Settings
 from storage import schema
 from storage.database import Database
 from tasks.batch_file import ImportFailed, read_batch_file
@@ -88,8 +88,15 @@ def translate(key: str, languages: Sequence[str | None], /, **params: object) ->
 
 
 async def load_sample_batches(settings: Settings, services: Services) -> list[int]:
-    """Into an empty database, the example batches, active, so a newcomer can label at once."""
-    if not settings.sample_batches or await services.batches.list() or not EXAMPLES.is_dir():
+    """Into an empty database, the example batches, active, so a newcomer can label at once.
+
+    Unless SAMPLE_BATCHES says otherwise, only for the console alone: a real community on
+    Telegram or Discord is not announced example batches it never asked for.
+    """
+    wanted = settings.sample_batches
+    if wanted is None:
+        wanted = settings.adapters == [Adapter.console]
+    if not wanted or await services.batches.list() or not EXAMPLES.is_dir():
         return []
     loaded = []
     for path in sorted(EXAMPLES.glob("*.jsonl")):

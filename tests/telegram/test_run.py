@@ -25,6 +25,7 @@ async def start(
             "TELEGRAM_BOT_TOKEN": token,
             "TELEGRAM_API_BASE_URL": server.api_base_url,
             "LOG_LEVEL": "WARNING",
+            "SAMPLE_BATCHES": "true",  # asked for: with a token alone, none are loaded
         },
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
