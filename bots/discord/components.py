@@ -44,6 +44,20 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class _LeaseItem:
+    """An item whose custom_id names a lease (`template` captures `token`): after a restart
+    discord.py rebuilds it from that alone."""
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> Any:
+        return cls(match["token"])  # type: ignore[call-arg]
+
+
 class PressButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"v1:(?P<action>[a-z]):(?P<ref>[^:]*):(?P<arg>[^:]*)",
@@ -76,7 +90,9 @@ class PressButton(
         await host_of(interaction).ask(interaction, lambda sender: Press(sender, self.data))
 
 
-class LabelSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"dc1:multi:" + LEASE):
+class LabelSelect(
+    _LeaseItem, discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"dc1:multi:" + LEASE
+):
     """The labels of a multi task in one select menu; choosing them submits the answer."""
 
     def __init__(
@@ -103,15 +119,6 @@ class LabelSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"dc1
         )
         self.token = token
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> LabelSelect:
-        return cls(match["token"])
-
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         chosen = {int(value) for value in self.item.values if value.isdigit()}
         mask = sum(1 << index for index in chosen)
@@ -119,7 +126,9 @@ class LabelSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"dc1
         await host_of(interaction).ask(interaction, lambda sender: Press(sender, data))
 
 
-class AnswerSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"dc1:pick:" + LEASE):
+class AnswerSelect(
+    _LeaseItem, discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"dc1:pick:" + LEASE
+):
     """One answer chosen from a menu, when the answers are too many for buttons."""
 
     def __init__(
@@ -140,15 +149,6 @@ class AnswerSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"dc
             row=row,
         )
         self.token = token
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> AnswerSelect:
-        return cls(match["token"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         chosen = self.item.values[0] if self.item.values else ""
@@ -177,7 +177,9 @@ class AnswerModal(discord.ui.Modal):
         )
 
 
-class WriteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"dc1:write:" + LEASE):
+class WriteButton(
+    _LeaseItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"dc1:write:" + LEASE
+):
     """Opens the answer box for a text task (a modal must be the interaction's first answer)."""
 
     def __init__(self, token: str, label: str = "…", row: int | None = None) -> None:
@@ -190,15 +192,6 @@ class WriteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"dc1
             row=row,
         )
         self.token = token
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> WriteButton:
-        return cls(match["token"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await open_box(interaction, lambda t: AnswerModal(self.token, t))
