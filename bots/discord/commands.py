@@ -64,30 +64,22 @@ async def say(interaction: discord.Interaction[Any], name: str, args: str = "") 
 # --------------------------------------------------------------------------- members
 
 
+def plain(name: str) -> app_commands.Command[Any, ..., None]:
+    """A command with no options, described by its help text: it hands the core `/name`."""
+
+    async def callback(interaction: discord.Interaction[Any]) -> None:
+        await say(interaction, name)
+
+    return app_commands.command(name=name, description=described(f"help.{name}"))(callback)
+
+
+skip, stop, me, history, leaderboard = map(plain, ("skip", "stop", "me", "history", "leaderboard"))
+
+
 @app_commands.command(name="task", description=described("help.task"))
 @app_commands.describe(batch=described("discord.option_batch"))
 async def task(interaction: discord.Interaction[Any], batch: Range[int, 1] | None = None) -> None:
     await say(interaction, "task", str(batch or ""))
-
-
-@app_commands.command(name="skip", description=described("help.skip"))
-async def skip(interaction: discord.Interaction[Any]) -> None:
-    await say(interaction, "skip")
-
-
-@app_commands.command(name="stop", description=described("help.stop"))
-async def stop(interaction: discord.Interaction[Any]) -> None:
-    await say(interaction, "stop")
-
-
-@app_commands.command(name="me", description=described("help.me"))
-async def me(interaction: discord.Interaction[Any]) -> None:
-    await say(interaction, "me")
-
-
-@app_commands.command(name="history", description=described("help.history"))
-async def history(interaction: discord.Interaction[Any]) -> None:
-    await say(interaction, "history")
 
 
 @app_commands.command(name="appeal", description=described("discord.appeal_command"))
@@ -100,11 +92,6 @@ async def appeal(
     reason: Range[str, 1, MAX_REASON],
 ) -> None:
     await say(interaction, "appeal", f"{answer} {reason}")
-
-
-@app_commands.command(name="leaderboard", description=described("help.leaderboard"))
-async def leaderboard(interaction: discord.Interaction[Any]) -> None:
-    await say(interaction, "leaderboard")
 
 
 @app_commands.command(name="notify", description=described("help.notify"))
@@ -135,9 +122,7 @@ async def lang(interaction: discord.Interaction[Any], language: str | None = Non
     await say(interaction, "lang", language or "")
 
 
-@app_commands.command(name="help", description=described("help.help"))
-async def help_(interaction: discord.Interaction[Any]) -> None:
-    await say(interaction, "help")
+help_ = plain("help")
 
 
 @app_commands.command(name="wallet", description=described("discord.wallet_command"))
