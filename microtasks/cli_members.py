@@ -12,9 +12,9 @@ from rich.table import Table
 from microtasks.cli_common import fail
 from microtasks.cli_quality import USER_HELP, resolve_profile, run_with_db
 from storage import bans
-from storage.bans import BanOutcome
 from storage.database import Database
 from storage.identity import Role, get_profile
+from tasks.bans import Banned, ban_member, unban_member
 
 members_app = typer.Typer(
     help="The community's members: list them, ban and unban.", no_args_is_help=True
@@ -50,44 +50,41 @@ async def resolve_moderator(db: Database, acting: str | None) -> int | None:
 @members_app.command("ban")
 def members_ban(
     user: User,
-    reason: Annotated[str, typer.Option(help="why: shown to the member when they ask for a task")],
+    reason: Annotated[
+        str, typer.Option(help="why: the member is told, now and when they ask for a task")
+    ],
     acting: Acting = None,
 ) -> None:
     """Ban a member from the community: no tasks, no payouts, no new-batch notices.
 
-    Their live task is given back; answers they already gave stay as they are (reject them in
-    the review queue if they must go). An admin cannot be banned.
+    They are told, with the reason. Their live task is given back; answers they already gave
+    stay as they are (reject them in the review queue if they must go). An admin cannot be
+    banned, and nobody bans themselves.
     """
-    if not reason.strip():
-        fail("--reason must say why")
 
-    async def work(db: Database) -> tuple[BanOutcome, bans.Ban | None]:
+    async def work(db: Database) -> Banned:
         profile_id = await resolve_profile(db, user)
         by = await resolve_moderator(db, acting)
-        now = datetime.now(UTC).timestamp()
-        outcome = await bans.ban(db, profile_id, reason.strip(), by, now)
-        return outcome, await bans.ban_of(db, profile_id)
+        return await ban_member(db, profile_id, user, reason, by, datetime.now(UTC).timestamp())
 
-    outcome, ban = run_with_db(work)
-    if outcome is BanOutcome.admin:
-        fail(f"{user} is an admin: an admin cannot be banned")
-    assert ban is not None
-    if outcome is BanOutcome.unchanged:
+    banned = run_with_db(work)
+    if not banned.new:
+        ban = banned.ban
         out.print(f"{user} is banned already, since {_when(ban.banned_at)}: {ban.reason}")
         return
-    out.print(f"banned {user}: {ban.reason}")
+    out.print(f"banned {user}: {banned.ban.reason}")
 
 
 @members_app.command("unban")
 def members_unban(user: User, acting: Acting = None) -> None:
-    """Lift a member's ban: they get tasks, payouts and notices again."""
+    """Lift a member's ban: they are told, and get tasks, payouts and notices again."""
 
-    async def work(db: Database) -> BanOutcome:
+    async def work(db: Database) -> bool:
         profile_id = await resolve_profile(db, user)
         by = await resolve_moderator(db, acting)
-        return await bans.unban(db, profile_id, by, datetime.now(UTC).timestamp())
+        return await unban_member(db, profile_id, by, datetime.now(UTC).timestamp())
 
-    if run_with_db(work) is BanOutcome.unchanged:
+    if not run_with_db(work):
         out.print(f"{user} is not banned: nothing to lift")
         return
     out.print(f"unbanned {user}")

@@ -2,7 +2,8 @@
 
 The ban in force lives on the profile (`banned_at`, `banned_by`, `ban_reason`), so the claim and
 the payout plan check it with one primary-key lookup; `member_bans` records every ban and unban.
-A ban gives back the member's live task; answers already given stay as they are.
+A ban gives back the member's live task; answers already given stay as they are. The member is
+told of a ban (with its reason) and of its lifting through the notification outbox.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from storage.database import Database
+from storage.notifications import enqueue
+
+BAN_NOTICE = "ban.notice"  # params: reason
+UNBAN_NOTICE = "ban.lifted"
 
 
 class BanOutcome(StrEnum):
@@ -66,7 +71,8 @@ async def ban_of(db: Database, profile_id: int) -> Ban | None:
 
 
 async def ban(db: Database, profile_id: int, reason: str, by: int | None, now: float) -> BanOutcome:
-    """Ban a member (not an admin) and give back their live task, in one transaction."""
+    """Ban a member (not an admin), give back their live task and owe them a notice, in one
+    transaction."""
 
     def job(raw: sqlite3.Connection) -> BanOutcome:
         row = raw.execute(
@@ -91,13 +97,14 @@ async def ban(db: Database, profile_id: int, reason: str, by: int | None, now: f
             "UPDATE leases SET state = 'released' WHERE profile_id = ? AND state = 'live'",
             (profile_id,),
         )
+        enqueue(raw, profile_id, BAN_NOTICE, {"reason": reason}, now)
         return BanOutcome.banned
 
     return await db.write(job)
 
 
 async def unban(db: Database, profile_id: int, by: int | None, now: float) -> BanOutcome:
-    """Lift a member's ban; the lifting is recorded beside the ban."""
+    """Lift a member's ban; the lifting is recorded beside the ban and the member is told."""
 
     def job(raw: sqlite3.Connection) -> BanOutcome:
         changed = raw.execute(
@@ -112,6 +119,7 @@ async def unban(db: Database, profile_id: int, by: int | None, now: float) -> Ba
             " VALUES (?, 'unban', ?, ?)",
             (profile_id, by, now),
         )
+        enqueue(raw, profile_id, UNBAN_NOTICE, {}, now)
         return BanOutcome.unbanned
 
     return await db.write(job)

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from bots.conversation import callbacks, recordings
 from bots.conversation.callbacks import Action, BadCallback
 from bots.conversation.context import Person, Services
-from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
-from bots.conversation.flows import appeals, labelling, member, moderation, standing
+from bots.conversation.events import Command, Event, Other, Press, Sender, Text, Upload, Voice
+from bots.conversation.flows import appeals, banning, labelling, member, moderation, standing
 from bots.conversation.flows import wallet as wallet_flow
 from bots.conversation.i18n import Translator, pick_language
 from bots.conversation.replies import Reply
@@ -52,6 +52,8 @@ def _moderator_commands() -> dict[str, Flow]:
         "reject": lambda s, p, a: appeals.decide(s, p, a, accepted=False),
         "uphold": lambda s, p, a: appeals.decide_appeal(s, p, a, overturn=False),
         "overturn": lambda s, p, a: appeals.decide_appeal(s, p, a, overturn=True),
+        "ban": banning.ban,
+        "unban": banning.unban,
     }
     for step in Transition:
         commands[step.value] = lambda s, p, a, step=step: moderation.change(s, p, a, step)
@@ -199,6 +201,8 @@ class Conversation:
                 if not p.is_moderator:
                     return moderation.refused(p)
                 return await moderation.import_upload(s, p, filename, content)
+            case Other():
+                return [Reply(p.t("message.unread"))]
         raise TypeError(f"unknown event {event!r}")
 
     async def _command(self, p: Person, name: str, args: str) -> list[Reply]:

@@ -63,4 +63,11 @@ class Voice:
     duration: float
 
 
-Event = Command | Press | Text | Upload | Voice
+@dataclass(frozen=True)
+class Other:
+    """A message the conversation does not read: a sticker, a photo, a location, ..."""
+
+    sender: Sender
+
+
+Event = Command | Other | Press | Text | Upload | Voice

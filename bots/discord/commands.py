@@ -3,8 +3,9 @@
 Members: /task /skip /stop /me /history /leaderboard /appeal /notify /remind /lang /help /wallet
 /voice.
 Moderators: /batch import|list|show|activate|pause|resume|close|export and
-/review list|accept|reject|uphold|overturn (the core refuses everybody else, with its own
-words). There is no /start: a newcomer's first command gets the consent prompt anyway.
+/review list|accept|reject|uphold|overturn and /member ban|unban (the core refuses everybody
+else, with its own words). There is no /start: a newcomer's first command gets the consent
+prompt anyway.
 
 Descriptions are the catalog's help texts; `CatalogTranslator` gives Discord the other
 languages of the catalog, so a Russian client shows Russian descriptions.
@@ -263,6 +264,29 @@ review.add_command(_decision("uphold", with_reason=False))
 review.add_command(_decision("overturn", with_reason=False))
 
 
+# --------------------------------------------------------------------------- members banned
+
+member = app_commands.Group(name="member", description=described("discord.member_group"))
+
+
+@member.command(name="ban", description=described("help.ban"))
+@app_commands.describe(
+    user=described("discord.option_member"), reason=described("discord.option_ban_reason")
+)
+async def member_ban(
+    interaction: discord.Interaction[Any],
+    user: Range[str, 1, 100],
+    reason: Range[str, 1, MAX_REASON],
+) -> None:
+    await say(interaction, "ban", f"{user.strip()} {reason}")
+
+
+@member.command(name="unban", description=described("help.unban"))
+@app_commands.describe(user=described("discord.option_member"))
+async def member_unban(interaction: discord.Interaction[Any], user: Range[str, 1, 100]) -> None:
+    await say(interaction, "unban", user.strip())
+
+
 COMMANDS: tuple[app_commands.Command[Any, ..., None] | app_commands.Group, ...] = (
     task,
     skip,
@@ -279,4 +303,5 @@ COMMANDS: tuple[app_commands.Command[Any, ..., None] | app_commands.Group, ...] 
     voice,
     batch,
     review,
+    member,
 )

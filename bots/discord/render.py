@@ -53,6 +53,8 @@ COMMAND_NAMES = {
     "reject": "review reject",
     "uphold": "review uphold",
     "overturn": "review overturn",
+    "ban": "member ban",
+    "unban": "member unban",
 }
 COMMAND_REFERENCE = re.compile(r"(?<![\w/])/(" + "|".join(COMMAND_NAMES) + r")(?![\w-])")
 # `/wallet link 0x…` is typed on Discord as the command's options.

@@ -19,7 +19,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bots.conversation.core import Conversation
-from bots.telegram.commands import register_commands
+from bots.telegram.commands import ModeratorMenus, register_commands
 from bots.telegram.community import Community
 from bots.telegram.config import SECRET_TOKEN, TelegramConfig, webhook_path
 from bots.telegram.errors import on_error
@@ -82,7 +82,10 @@ class TelegramAdapter:
         self.application = self._build()
         bot = self.application.bot
         self.renderer = Renderer(bot)
-        self.admins = CommunityAdmins(bot, config.community_chat, ttl=config.admins_ttl)
+        self.menus = ModeratorMenus(bot, already=config.moderator_ids)
+        self.admins = CommunityAdmins(
+            bot, config.community_chat, ttl=config.admins_ttl, learned=self.menus.give
+        )
         self.community = Community(bot, config.community_chat)
         self.private = PrivateChat(
             conversation, self.renderer, self.admins, config.data_dir / "voice" / "telegram"
@@ -122,6 +125,7 @@ class TelegramAdapter:
                     await courier
         finally:
             self.ready.clear()
+            await self.menus.close()
             updater = application.updater
             if updater is not None and updater.running:
                 await updater.stop()

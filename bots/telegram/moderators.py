@@ -21,7 +21,8 @@ class CommunityAdmins:
     """getChatAdministrators for the community chat, cached for `ttl` seconds.
 
     A failed lookup (the bot is not in the chat, Telegram is down) counts as "no administrators"
-    until the next lookup, and is logged: nobody becomes a moderator by an error.
+    until the next lookup, and is logged: nobody becomes a moderator by an error. `learned` hears
+    the ids of every successful lookup (to give those people the moderator menu).
     """
 
     def __init__(
@@ -31,11 +32,13 @@ class CommunityAdmins:
         *,
         ttl: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        learned: Callable[[frozenset[int]], None] | None = None,
     ):
         self.bot = bot
         self.chat = chat
         self.ttl = ttl
         self.clock = clock
+        self.learned = learned
         self._ids: frozenset[int] = frozenset()
         self._fetched_at: float | None = None
         self._lock = asyncio.Lock()
@@ -60,4 +63,7 @@ class CommunityAdmins:
             fields = {"chat": self.chat, "error": str(error)}
             logger.warning("telegram.admins_unavailable", extra={"fields": fields})
             return frozenset()
-        return frozenset(member.user.id for member in members if not member.user.is_bot)
+        ids = frozenset(member.user.id for member in members if not member.user.is_bot)
+        if self.learned is not None:
+            self.learned(ids)
+        return ids

@@ -7,8 +7,9 @@
 | typed text                       | `Text(text)`                 |
 | a voice note                     | `Voice(path, seconds)`       |
 | a document                       | `Upload(filename, content)`  |
+| anything else (a sticker, ...)   | `Other()`                    |
 
-Anything else (photos, stickers, ...) gets a short note of what the bot reads.
+The core answers `Other` with a note of what the bot reads, within the member's flood limit.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bots.conversation.core import Conversation
-from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
+from bots.conversation.events import Command, Event, Other, Press, Sender, Text, Upload, Voice
 from bots.conversation.replies import Reply
 from bots.telegram.events import command_of, sender_of
 from bots.telegram.files import TooBig, read_document, store_voice, voice_seconds
@@ -105,7 +106,7 @@ class PrivateChat:
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = _message_and_user(update)
-        await self._say(message.chat, user, "telegram.unsupported")
+        await self._serve(message.chat, Other(await self._sender(user)))
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer the callback query first (the member's spinner stops), then act and edit."""

@@ -110,7 +110,7 @@ async def test_commands_sync_globally_with_russian_descriptions(
     assert sorted(commands) == sorted(
         [
             *("task", "skip", "stop", "me", "history", "leaderboard", "appeal", "notify"),
-            *("remind", "lang", "help", "wallet", "voice", "batch", "review"),
+            *("remind", "lang", "help", "wallet", "voice", "batch", "review", "member"),
         ]
     )
     assert commands["task"]["description"] == "get a task (or see the one you hold)"
@@ -132,6 +132,15 @@ async def test_commands_sync_globally_with_russian_descriptions(
     ]
     review_commands = [option["name"] for option in commands["review"]["options"]]
     assert review_commands == ["list", "accept", "reject", "uphold", "overturn"]
+    member = commands["member"]
+    assert [option["name"] for option in member["options"]] == ["ban", "unban"]
+    ban = member["options"][0]
+    assert [(o["name"], o["required"]) for o in ban["options"]] == [
+        ("user", True),
+        ("reason", True),
+    ]
+    assert ban["description"].startswith("ban a member, saying why: /member ban 12 reason")
+    assert ban["description_localizations"]["ru"].startswith("отстранить участника")
 
 
 async def test_commands_sync_to_the_configured_guilds(

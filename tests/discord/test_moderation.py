@@ -14,7 +14,13 @@ from tasks.kinds import Kind
 from tasks.quality_settings import QualitySettings
 from tests.discord.conftest import WATCHED
 from tests.discord.people import agree, press, run, run_slow
-from tests.support.discord_harness import CALLBACK_DEFERRED_MESSAGE, DiscordHarness, RoleSpec
+from tests.support.discord_harness import (
+    CALLBACK_DEFERRED_MESSAGE,
+    DiscordHarness,
+    FakeUser,
+    MessageView,
+    RoleSpec,
+)
 from tests.tasks.builders import active_batch
 
 GOOD = (
@@ -169,4 +175,48 @@ async def test_a_moderator_decides_a_text_answer_waiting_for_review(
     assert "not accepted (off topic)" in history.content
     assert (await run(discord_chat, ada, "review list")).content == (
         "Sorry, only moderators can do that."
+    )
+
+
+async def member(chat: DiscordHarness, who: FakeUser, step: str, **options: str) -> MessageView:
+    """`/member ban` or `/member unban` (whose `user` option is the member acted on)."""
+    sent = await chat.slash(who, f"member {step}", **options)
+    await chat.wait_for("callback", interaction=sent)
+    return chat.last_response(who)
+
+
+async def test_a_moderator_bans_a_member_with_member_ban_and_the_member_is_told_by_dm(
+    discord_chat: DiscordHarness, adapter: DiscordAdapter, db: Database
+) -> None:
+    await active_batch(db, Kind.choice, items=3, overlap=1)
+    spam = discord_chat.add_user("spam")
+    mod = discord_chat.add_user("mod", roles=["Moderator"])
+    await agree(discord_chat, spam)
+    user = f"discord:{spam.id}"
+
+    refused = await member(discord_chat, spam, "ban", user=user, reason="test")
+    assert refused.content == "Sorry, only moderators can do that."
+    banned = await member(discord_chat, mod, "ban", user=user, reason="posts ads")
+
+    number = await db.fetch_value(
+        "SELECT profile_id FROM accounts WHERE platform = 'discord' AND external_id = ?",
+        (str(spam.id),),
+    )
+    assert banned.content == (
+        f"🚫 Spam (member {number}) is banned: posts ads. They have been told; their task was"
+        " given back, and they get no tasks, payouts or new-batch notices until /member unban."
+    )
+    assert banned.ephemeral
+    assert await adapter.deliver_owed() == 1
+    [notice] = discord_chat.dm_messages(spam)
+    assert notice.content.startswith("⛔ A moderator has suspended your account")
+    assert "Reason: posts ads." in notice.content
+    suspended = await run(discord_chat, spam, "task")
+    assert suspended.content.startswith("⛔ Your account is suspended") and not suspended.buttons
+
+    lifted = await member(discord_chat, mod, "unban", user=user)
+    assert lifted.content == f"✅ Spam (member {number}) is no longer banned, and has been told."
+    assert await adapter.deliver_owed() == 1
+    assert discord_chat.dm_messages(spam)[-1].content == (
+        "✅ Your suspension has been lifted: you can take tasks again with /task."
     )

@@ -100,7 +100,7 @@ def test_only_a_moderator_or_admin_bans_and_nobody_bans_an_admin() -> None:
     assert code == 2
     assert err.strip() == "microtasks: telegram:root is an admin: an admin cannot be banned"
     code, _, err = microtasks("members", "ban", "telegram:spam", "--reason", "  ")
-    assert code == 2 and err.strip() == "microtasks: --reason must say why"
+    assert code == 2 and err.strip() == "microtasks: a ban must say why: the member is told"
     code, _, err = microtasks("members", "ban", "telegram:nobody", "--reason", "spam")
     assert code == 2 and "no such user 'telegram:nobody'" in err
 

@@ -801,6 +801,27 @@ class FakeTelegramServer:
         sizes = self._photo_sizes(content, "image/jpeg", width, height)
         return self._user_message(user, chat, {"photo": sizes, **_caption(caption)})
 
+    def user_sends_sticker(
+        self, user: FakeUser, emoji: str = "👍", chat: FakeChat | None = None
+    ) -> JSON:
+        """A static 512×512 sticker from a sticker set."""
+        stored = self._store_file(
+            "stickers", b"RIFF\x00\x00\x00\x00WEBP", None, "image/webp", prefix="CAACAgIAAx"
+        )
+        sticker = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "set_name": "microtasks_test",
+            "file_size": len(stored.content),
+        }
+        return self._user_message(user, chat, {"sticker": sticker})
+
     def user_blocks_bot(self, user: FakeUser) -> JSON:
         """The user blocks the bot: later sends fail with 403, a my_chat_member update comes."""
         chat = self.private_chat(user)

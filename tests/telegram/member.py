@@ -29,6 +29,11 @@ class Member:
         self.server.user_sends(self.user, text)
         return await self.answered(since, new=new)
 
+    async def sends_sticker(self, *, new: int = 1) -> dict[str, Any]:
+        since = self.server.mark()
+        self.server.user_sends_sticker(self.user)
+        return await self.answered(since, new=new)
+
     async def press(self, label: str, *, new: int = 1, edits: int = 1) -> dict[str, Any]:
         message, button = self.find(label)
         since = self.server.mark()

@@ -55,3 +55,32 @@ async def test_a_member_hammering_a_button_is_slowed_down_and_nothing_is_counted
     assert ada.texts[1:3] == ["✅ Saved: yes", "✅ Saved: no"], "edited in place"
     assert ada.texts.count(SLOW_DOWN) == 1
     assert await db.fetch_value("SELECT count(*) FROM answers") == 2
+
+
+UNREAD = "I read text, voice messages and batch files here. See /help."
+
+
+async def test_a_member_hammering_stickers_is_slowed_down_like_button_taps(
+    services: Services,
+    clock: ManualClock,
+    config: TelegramConfig,
+    member,
+    server: FakeTelegramServer,
+) -> None:
+    strict = Conversation(services, throttle=Throttle(rate=1, burst=3, clock=clock))
+    ada = member("Ada")
+
+    async with running(TelegramAdapter(strict, config)):
+        since = server.mark()
+        for _ in range(6):
+            server.user_sends_sticker(ada.user)
+        await ada.answered(since, new=4)  # three notes of what the bot reads, one "slow down"
+    # A bot stops only once every update it took is handled: no sticker is still in flight here.
+
+    assert ada.texts == [UNREAD, UNREAD, UNREAD, SLOW_DOWN], "the rest go unanswered"
+
+    clock.advance(1)
+    async with running(TelegramAdapter(strict, config)):
+        await ada.sends_sticker()
+
+    assert ada.texts == [UNREAD, UNREAD, UNREAD, SLOW_DOWN, UNREAD], "a moment later, a reply"

@@ -4,10 +4,12 @@ Moderators are the MODERATORS ids and the administrators of the community chat; 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import replace
 
 from bots.conversation.context import Services
 from bots.conversation.core import Conversation
+from bots.conversation.i18n import catalog
 from bots.conversation.throttle import Throttle
 from bots.telegram.adapter import TelegramAdapter
 from bots.telegram.config import TelegramConfig
@@ -124,3 +126,49 @@ async def test_when_the_administrators_cannot_be_read_nobody_moderates_by_that_r
     assert text_of(await carol.send("/batches")) == "Sorry, only moderators can do that."
     assert text_of(await mo.send("/batches")).startswith("No batches yet."), "MODERATORS still"
     assert [r.fields["error"] for r in caplog.records if r.msg == "telegram.admins_unavailable"]
+
+
+def _moderator_menu_calls(server: FakeTelegramServer, user_id: int) -> list[str | None]:
+    """The languages of the setMyCommands calls that set a menu for a user's private chat."""
+    return [
+        call.params.get("language_code")
+        for call in server.calls("setMyCommands")
+        if call.ok and call.params.get("scope") == {"type": "chat", "chat_id": user_id}
+    ]
+
+
+async def test_an_administrator_of_the_community_chat_gets_the_moderator_menu_once(
+    start_bot, member, server: FakeTelegramServer
+) -> None:
+    carol, dan = member("Carol"), member("Dan")
+    server.set_member(server.group, carol.user, "administrator")
+    russian = catalog("ru")
+
+    async with start_bot(admins_ttl=0):  # every message looks the administrators up again
+        await carol.send("/batches")
+        await server.wait_until(lambda: len(_moderator_menu_calls(server, carol.id)) == 3)
+        await carol.send("/batches")
+        await dan.send("/help")
+
+    assert len(server.calls("getChatAdministrators")) == 3
+    assert _moderator_menu_calls(server, carol.id) == [None, "en", "ru"], "set once"
+    carols = server.commands("ru", scope={"type": "chat", "chat_id": carol.id})
+    assert {"command": "export", "description": russian["help.export"]} in carols
+    assert server.commands("ru", scope={"type": "chat", "chat_id": dan.id}) == []
+
+
+async def test_an_administrator_who_never_opened_the_bot_gets_the_menu_at_a_later_lookup(
+    start_bot, member, server: FakeTelegramServer, caplog
+) -> None:
+    ada, eve = member("Ada"), member("Eve")
+    server.set_member(server.group, eve.user, "administrator")
+
+    async with start_bot(admins_ttl=0):
+        server.fail_next("setMyCommands", 400, "Bad Request: chat not found")
+        await ada.send("/help")
+        await server.wait_until(lambda: not server.calls("setMyCommands")[-1].ok)
+        assert _moderator_menu_calls(server, eve.id) == []
+        await ada.send("/help")
+        await server.wait_until(lambda: len(_moderator_menu_calls(server, eve.id)) == 3)
+
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], "quietly"

@@ -32,6 +32,7 @@ async def reviews(s: Services, p: Person, args: str) -> list[Reply]:
     lines = [p.t("reviews.title")]
     for e in entries:
         line = p.t("reviews.row", id=e.answer_id, batch=e.batch_title, value=_value(e.value))
+        line += " · " + p.t("reviews.member", profile=e.profile_id)  # the number /ban takes
         if e.appeal is not None:
             line += "\n    " + p.t("reviews.appeal", message=e.appeal)
         lines.append(line)

@@ -37,6 +37,8 @@ MODERATOR_COMMANDS = (
     "reject",
     "uphold",
     "overturn",
+    "ban",
+    "unban",
 )
 
 
