@@ -40,6 +40,34 @@ async def press(
     return chat.last_response(user)
 
 
+async def choose(
+    chat: DiscordHarness,
+    user: FakeUser,
+    message: MessageView,
+    menu: str,
+    values: list[str],
+    *,
+    later: int = 1,
+) -> MessageView:
+    """Choose values in a select menu (by custom_id); by default one more message follows."""
+    sent = await chat.select(user, message, menu, values)
+    await chat.wait_for("callback", interaction=sent)
+    for _ in range(later):
+        await chat.wait_for("followup", interaction=sent)
+    return chat.last_response(user)
+
+
+async def write(
+    chat: DiscordHarness, user: FakeUser, box: str, typed: str, *, later: int = 1
+) -> MessageView:
+    """Submit an answer box (by custom_id) with `typed`; by default one more message follows."""
+    sent = await chat.submit_modal(user, box, {"answer": typed})
+    await chat.wait_for("callback", interaction=sent)
+    for _ in range(later):
+        await chat.wait_for("followup", interaction=sent)
+    return chat.last_response(user)
+
+
 async def agree(chat: DiscordHarness, user: FakeUser) -> MessageView:
     """A newcomer asks for a task and accepts the rules; the first task is shown."""
     prompt = await run(chat, user, "task")

@@ -12,7 +12,7 @@ from bots.discord.adapter import DiscordAdapter
 from storage.database import Database
 from tasks.kinds import Kind
 from tasks.quality_settings import QualitySettings
-from tests.discord.people import agree, press, run, run_slow
+from tests.discord.people import agree, choose, press, run, run_slow, write
 from tests.support.discord_harness import CALLBACK_MODAL, CALLBACK_UPDATE_MESSAGE, DiscordHarness
 from tests.tasks.builders import active_batch
 
@@ -125,9 +125,7 @@ async def test_a_text_task_is_answered_in_an_answer_box(
     assert [(i.label, i.max_length) for i in box.inputs] == [("Answer", 4000)]
 
     typed = "Topic zero is about the weather in spring."
-    sent = await discord_chat.submit_modal(ada, box.custom_id, {"answer": typed})
-    await discord_chat.wait_for("callback", interaction=sent)
-    await discord_chat.wait_for("followup", interaction=sent)
+    await write(discord_chat, ada, box.custom_id, typed)
 
     assert discord_chat.last_response(ada).content.startswith("No tasks for you right now")
     assert await db.fetch_value("SELECT value FROM answers") == json.dumps(typed)
@@ -214,9 +212,7 @@ async def test_a_text_answer_may_use_all_of_discords_4000_characters(
     box = discord_chat.last_modal(ada)
 
     typed = ("A long careful answer about the topic. " * 103)[:3999] + "!"
-    sent = await discord_chat.submit_modal(ada, box.custom_id, {"answer": typed})
-    await discord_chat.wait_for("callback", interaction=sent)
-    await discord_chat.wait_for("followup", interaction=sent)
+    await write(discord_chat, ada, box.custom_id, typed)
 
     assert json.loads(await db.fetch_value("SELECT value FROM answers")) == typed
 
@@ -251,16 +247,12 @@ async def test_the_answer_box_and_the_label_menu_work_after_a_restart(
     box = discord_chat.last_modal(ada)
 
     await discord_chat.restart(DiscordAdapter(adapter.conversation, adapter.config).client)
-    sent = await discord_chat.submit_modal(ada, box.custom_id, {"answer": "Spring is warm."})
-    await discord_chat.wait_for("callback", interaction=sent)
-    await discord_chat.wait_for("followup", interaction=sent)
+    await write(discord_chat, ada, box.custom_id, "Spring is warm.")
     labelling = discord_chat.last_response(ada)
     assert "headline 0" in labelling.content
 
     await discord_chat.restart(DiscordAdapter(adapter.conversation, adapter.config).client)
-    sent = await discord_chat.select(ada, labelling, labelling.select().custom_id, ["1"])
-    await discord_chat.wait_for("callback", interaction=sent)
-    await discord_chat.wait_for("followup", interaction=sent)
+    await choose(discord_chat, ada, labelling, labelling.select().custom_id, ["1"])
 
     assert discord_chat.current_message(labelling).content == "✅ Saved: b"
     values = await db.fetch_all("SELECT value FROM answers ORDER BY id")
@@ -279,9 +271,7 @@ async def test_a_choice_of_25_labels_is_answered_from_a_menu(
     assert [o.label for o in menu.options] == labels and menu.max_values == 1
     assert [b.label for b in task.buttons] == ["Skip"]
 
-    sent = await discord_chat.select(ada, task, menu.custom_id, ["23"])
-    await discord_chat.wait_for("callback", interaction=sent)
-    await discord_chat.wait_for("followup", interaction=sent)
+    await choose(discord_chat, ada, task, menu.custom_id, ["23"])
 
     assert discord_chat.current_message(task).content == "✅ Saved: species 23"
     assert await db.fetch_value("SELECT value FROM answers") == '"species 23"'

@@ -13,7 +13,7 @@ from storage.database import Database
 from tasks.kinds import Kind
 from tasks.quality_settings import QualitySettings
 from tests.discord.conftest import WATCHED
-from tests.discord.people import agree, press, run, run_slow
+from tests.discord.people import agree, press, run, run_slow, write
 from tests.support.discord_harness import (
     CALLBACK_DEFERRED_MESSAGE,
     DiscordHarness,
@@ -159,9 +159,7 @@ async def test_a_moderator_decides_a_text_answer_waiting_for_review(
     task = await agree(discord_chat, ada)
     await press(discord_chat, ada, task, "✏️ Write answer", later=0)
     box = discord_chat.last_modal(ada)
-    sent = await discord_chat.submit_modal(ada, box.custom_id, {"answer": "Rain over the hills."})
-    await discord_chat.wait_for("callback", interaction=sent)
-    await discord_chat.wait_for("followup", interaction=sent)
+    await write(discord_chat, ada, box.custom_id, "Rain over the hills.")
 
     waiting = await run(discord_chat, mod, "review list")
     assert waiting.content.splitlines()[0] == "🗂 Waiting for a decision:"
