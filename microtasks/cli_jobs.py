@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from microtasks.cli_common import fail, run_command, settings_or_exit
-from microtasks.logs import register_secrets
+from microtasks.logs import mask_secrets, register_secrets
 from microtasks.settings import Settings
 from microtasks.wiring import open_database, translate
 from scheduler.runner import LEADER, JobRunner, Outcome, UnknownJob
@@ -25,7 +25,7 @@ out = Console()
 def _runner(settings: Settings, db: Database) -> JobRunner:
     from scheduler.jobs import runner_for
 
-    return runner_for(settings, db, translate=translate, mask=register_secrets)
+    return runner_for(settings, db, translate=translate, mask=register_secrets, redact=mask_secrets)
 
 
 def _when(moment: float | None, zone: ZoneInfo) -> str:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from microtasks.cli_common import fail, run_command, settings_or_exit
-from microtasks.logs import register_secrets
+from microtasks.logs import mask_secrets, register_secrets
 from microtasks.settings import Settings
 from microtasks.wiring import open_database
 from storage import ledger
@@ -32,6 +34,9 @@ payouts_app = typer.Typer(
     no_args_is_help=True,
 )
 out = Console()
+
+
+logger = logging.getLogger("microtasks.payouts")
 
 
 def stop(message: str) -> NoReturn:
@@ -67,6 +72,14 @@ def with_payouts(work: Callable[[Payouts], Awaitable[T]]) -> T:
         return run_command(main())
     except (Shortfall, PayoutsBusy) as error:
         stop(str(error))
+    except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.ClickException):
+        raise
+    except Exception as error:  # a node or network failure mid-way: one masked line, not a trace
+        logger.exception("payouts.failed")  # the log formatter masks secrets, the URL included
+        stop(
+            mask_secrets(f"payouts stopped: {type(error).__name__}: {error}")
+            + "; what was written is kept, and `microtasks payouts run` carries on from there"
+        )
 
 
 def plan_table(preview: Preview, payouts: Payouts) -> Table:

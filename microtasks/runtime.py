@@ -71,12 +71,19 @@ async def scheduled_jobs(
     if not settings.scheduler_enabled:
         yield
         return
-    from microtasks.logs import register_secrets
+    from microtasks.logs import mask_secrets, register_secrets
     from microtasks.wiring import translate
     from scheduler.jobs import runner_for
     from scheduler.service import scheduled
 
-    runner = runner_for(settings, db, translate=translate, adapters=adapters, mask=register_secrets)
+    runner = runner_for(
+        settings,
+        db,
+        translate=translate,
+        adapters=adapters,
+        mask=register_secrets,
+        redact=mask_secrets,
+    )
     async with scheduled(runner, timezone=settings.scheduler_timezone):
         yield
 

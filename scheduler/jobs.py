@@ -105,6 +105,7 @@ def runner_for(
     adapters: Sequence[object] = (),
     clock: Callable[[], float] = time.time,
     mask: Callable[[list[str]], None] | None = None,
+    redact: Callable[[str], str] = str,
     holder: str | None = None,
 ) -> JobRunner:
     """The job runner of a bot process (or of `microtasks jobs`) from its settings; `adapters`
@@ -112,5 +113,10 @@ def runner_for(
     config = SchedulerConfig.from_settings(settings)
     context = JobContext(db, config, translate, settings, adapters, clock, mask)
     return JobRunner(
-        db, build_jobs(context), clock=clock, holder=holder, lock_seconds=config.lock_seconds
+        db,
+        build_jobs(context),
+        clock=clock,
+        holder=holder,
+        lock_seconds=config.lock_seconds,
+        redact=redact,
     )

@@ -90,12 +90,14 @@ class JobRunner:
         clock: Callable[[], float] = time.time,
         holder: str | None = None,
         lock_seconds: float = 120.0,
+        redact: Callable[[str], str] = str,
     ):
         self.db = db
         self.jobs = {job.name: job for job in jobs}
         self.clock = clock
         self.holder = holder or default_holder()
         self.lock_seconds = lock_seconds
+        self.redact = redact  # masks secrets in a failed job's summary (stored and shown)
         self._prepared = False
 
     def job(self, name: str) -> Job:
@@ -197,7 +199,7 @@ class JobRunner:
             raise
         except Exception as error:
             logger.exception("scheduler.job_failed", extra={"fields": {"job": job.name}})
-            summary, ok = f"{type(error).__name__}: {error}", False
+            summary, ok = self.redact(f"{type(error).__name__}: {error}"), False
         finally:
             keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

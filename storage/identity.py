@@ -30,6 +30,7 @@ class Profile:
     consented: bool = False
     notify_new_batches: bool = False
     streak_reminders: bool = False
+    banned: bool = False  # suspended from the community (storage/bans.py)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class Account:
 
 
 PROFILE_COLUMNS = (
-    "id, display_name, role, language, consented_at, notify_new_batches, streak_reminders"
+    "id, display_name, role, language, consented_at, notify_new_batches, streak_reminders,"
+    " banned_at"
 )
 
 
@@ -56,6 +58,7 @@ def _profile(row: sqlite3.Row) -> Profile:
         row["consented_at"] is not None,
         bool(row["notify_new_batches"]),
         bool(row["streak_reminders"]),
+        row["banned_at"] is not None,
     )
 
 

@@ -192,12 +192,16 @@ async def balances_at_least(db: Database, minimum: int) -> list[tuple[int, int]]
 
 
 async def earnings_board(db: Database, limit: int = 10) -> list[tuple[int, str, int]]:
-    """(profile id, display name, earned) by net credits from work, highest first."""
+    """(profile id, display name, earned) by net credits from work, highest first.
+
+    SQL orders by a floating-point total (near enough to choose a few more than `limit`); the
+    exact integer totals then decide the order."""
     rows = await db.fetch_all(
         "SELECT l.profile_id, p.display_name, sum(l.amount_hi), sum(l.amount_lo) FROM ledger l"
         " JOIN profiles p ON p.id = l.profile_id"
         " WHERE l.cause IN ('answer', 'review', 'reversal', 'royalty', 'grant')"
-        " GROUP BY l.profile_id ORDER BY sum(l.amount_hi) DESC, l.profile_id LIMIT ?",
+        " GROUP BY l.profile_id"
+        " ORDER BY sum(l.amount_hi) * 1e12 + sum(l.amount_lo) DESC, l.profile_id LIMIT ?",
         (limit * 4,),
     )
     board = [(row[0], row[1], join(row[2], row[3])) for row in rows]

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storage import bans, ledger, notifications
+from storage import ledger, notifications
 from storage.database import Database
 from storage.ledger import Cause
 
@@ -238,11 +238,15 @@ def _ids(ids: Iterable[int]) -> str:
 # Who is owed what
 
 
-def eligible(raw: sqlite3.Connection, profile_id: int) -> bool:
-    """Whether this member may be paid at all (beyond balance and wallet): not banned from the
-    community (storage/bans.py). The planner's query leaves banned members out already; this
-    check guards any other caller."""
-    return not bans.is_banned(raw, profile_id)
+async def queued_for_banned(db: Database, run_ids: Sequence[int]) -> list[int]:
+    """Queued payouts of these runs whose member was banned after the run was planned."""
+    rows = await db.fetch_all(
+        "SELECT p.id FROM payouts p JOIN profiles m ON m.id = p.profile_id"
+        " WHERE p.state = 'queued' AND m.banned_at IS NOT NULL"
+        " AND p.run_id IN (SELECT value FROM json_each(?)) ORDER BY p.id",
+        (_ids(run_ids),),
+    )
+    return [row[0] for row in rows]
 
 
 def _has_wallets_table(raw: sqlite3.Connection) -> bool:

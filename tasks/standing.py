@@ -52,8 +52,8 @@ def paid_answers(
             if step is None:
                 return covered
             paid_so_far, tx = paid_so_far + step[0], step[1]
-        assert tx is not None
-        covered[answer_id] = tx
+        if tx is not None:  # else the credit only paid off a debt: nothing was paid out for it
+            covered[answer_id] = tx
     return covered
 
 

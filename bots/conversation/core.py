@@ -86,7 +86,7 @@ class Conversation:
         profile = await get_profile(s.db, account.profile_id)
         assert profile is not None
         language = pick_language(profile.language, sender.language)
-        is_moderator = (
+        is_moderator = not profile.banned and (
             profile.role in (Role.moderator, Role.admin)
             or sender.platform_moderator
             or f"{sender.platform}:{sender.external_id}" in s.moderator_ids

@@ -209,3 +209,20 @@ async def test_moderators_find_ban_and_unban_in_help_and_members_do_not(make_use
     assert "/unban — lift a member's ban: /unban 12" in mod.text
     await ada.send("/help")
     assert "/ban" not in ada.text and "/unban" not in ada.text
+
+
+async def test_a_banned_moderator_loses_the_moderators_commands(
+    db: Database, conversation: Conversation, make_user
+) -> None:
+    mod, accomplice = make_user("mo"), make_user("accomplice")
+    for user in (mod, accomplice):
+        await onboard(user)
+    mo_id = await moderator(db)
+    root = await profile_of(db, "accomplice")
+    await set_role(db, root, Role.admin)
+    await accomplice.send(f"/ban {mo_id} approved their own friends' answers")
+
+    await mod.send("/reviews")
+    assert mod.text == "Sorry, only moderators can do that."
+    await mod.send(f"/unban {mo_id}")
+    assert mod.text == "Sorry, only moderators can do that."

@@ -11,7 +11,15 @@ import pytest
 
 from storage.database import Database
 from storage.identity import Platform, ensure_account
-from storage.ledger import Cause, append, balance, balances_at_least, grant, reverse
+from storage.ledger import (
+    Cause,
+    append,
+    balance,
+    balances_at_least,
+    earnings_board,
+    grant,
+    reverse,
+)
 from tasks.rewards import format_amount, to_units
 
 REPO = Path(__file__).parents[2]
@@ -101,3 +109,15 @@ async def test_balances_stay_exact_far_beyond_64_bit_integers(db: Database) -> N
 
     assert await balance(db, ada) == 150 * one_token + 350 - 40 * one_token - 1
     assert await balances_at_least(db, 100 * one_token) == [(ada, 110 * one_token + 349)]
+
+
+async def test_the_leaderboard_orders_by_the_whole_amount(db: Database) -> None:
+    """With a 6-decimal token every amount fits in the low column: the order must still be right,
+    however many members there are."""
+    ids = [await profile(db, f"member{n}") for n in range(12)]
+    for n, pid in enumerate(ids):
+        await grant(db, pid, 100 * (n + 1), "work", None, 1.0)  # the newest earned most
+
+    board = await earnings_board(db, limit=2)
+
+    assert [(pid, earned) for pid, _, earned in board] == [(ids[11], 1200), (ids[10], 1100)]

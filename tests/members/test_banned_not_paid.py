@@ -60,3 +60,27 @@ def test_a_banned_member_is_left_out_of_payouts_until_unbanned() -> None:
     code, paid = cli("payouts", "run", "--yes")
     assert code == 0 and "paid 1 of 1 payouts, 9 DEMO" in paid, paid
     assert balance(cheat) == 0
+
+
+async def test_a_member_banned_after_the_run_was_planned_is_not_paid(db: Database) -> None:
+    from microtasks.settings import Settings
+    from storage.bans import ban
+    from storage.notifications import unsent
+    from wallet.payouts.service import open_payouts
+
+    ada, cheat = await crowd(db, EMBEDDED_CHAIN_ID, [tokens("4"), tokens("9")])
+    settings = Settings(database_url=f"sqlite:///{DATABASE}")
+    async with open_payouts(settings, db) as payouts:
+        with payouts.locked():
+            run = await payouts.start()
+            assert run is not None
+            assert await ledger.balance(db, cheat.profile_id) == 0, "debited with the run"
+            await ban(db, cheat.profile_id, "gold answers copied", None, 1.0)
+            progress = await payouts.execute()
+
+    assert progress.refunded == 1
+    assert await ledger.balance(db, ada.profile_id) == 0, "ada was paid"
+    assert await ledger.balance(db, cheat.profile_id) == tokens("9"), "back in the balance"
+    told = {(n.profile_id, n.key) for n in await unsent(db, "telegram")}
+    assert (cheat.profile_id, "payout.refunded") in told
+    assert (ada.profile_id, "payout.paid") in told

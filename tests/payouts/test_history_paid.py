@@ -32,6 +32,9 @@ def test_payouts_cover_earnings_first_in_first_out() -> None:
     assert paid_answers(earnings, paid) == {1: "0xaa", 2: "0xbb"}
     assert paid_answers(earnings, []) == {}
     assert paid_answers(earnings, [(17, "0xcc")]) == {1: "0xcc", 2: "0xcc", 3: "0xcc", 4: "0xcc"}
+    in_debt = [(None, -10), (1, 5), (2, 8)]  # an admin's debit came first
+    assert paid_answers(in_debt, []) == {}
+    assert paid_answers(in_debt, [(3, "0xdd")]) == {2: "0xdd"}
 
 
 async def test_history_names_the_payout_of_each_paid_answer(db: Database, tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ DEBUG, the loudest level an operator can choose."""
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,50 @@ def test_a_wrong_keystore_password_is_one_clean_line_without_it(tmp_path: Path) 
 )
 def test_messages_name_a_node_by_scheme_and_host_only(url: str, shown: str) -> None:
     assert public_url(url) == shown
+
+
+class RateLimitedNode(http.server.BaseHTTPRequestHandler):
+    """A node that names its chain, then refuses everything else with HTTP 429."""
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if body.get("method") == "eth_chainId":
+            answer = json.dumps({"jsonrpc": "2.0", "id": body["id"], "result": "0x1"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+            return
+        self.send_response(429)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_node_failing_mid_way_is_reported_without_the_api_key() -> None:
+    node = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RateLimitedNode)
+    threading.Thread(target=node.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{node.server_address[1]}/v3/{API_KEY}"
+    settings = {
+        "CHAIN_RPC_URL": url,
+        "CHAIN_ID": "1",
+        "TOKEN_ADDRESS": "native",
+        "TREASURY_KEY": Account.create().key.hex(),
+        "LOG_LEVEL": "DEBUG",
+    }
+    try:
+        members_owed([tokens("2")])
+        code, planned = cli("payouts", "plan", **settings)
+        jobs, job_run = cli("jobs", "run", "payouts", **settings)
+        _, listed = cli("jobs", "list", **settings)
+    finally:
+        node.shutdown()
+        node.server_close()
+
+    assert code != 0 and jobs != 0, (planned, job_run)
+    for output in (planned, job_run, listed):
+        assert API_KEY not in output, output
+    assert "Traceback" not in said(planned)[-1]

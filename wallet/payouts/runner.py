@@ -122,6 +122,7 @@ class PayoutRunner:
         await self._start_progress(run_ids)
         await self.follower.settle()
         limit = self.config.max_in_flight * self.config.batch_size
+        await self._refund_banned(run_ids)
         while queued := await store.queued_payouts(self.db, run_ids, limit):
             fees = await self.chain.fees()
             await self._check_funds(queued, run_ids, fees)
@@ -133,6 +134,21 @@ class PayoutRunner:
         self.progress.finished_runs = await store.finish_runs(self.db, self.clock())
         self._report()
         return self.progress
+
+    async def _refund_banned(self, run_ids: Sequence[int]) -> None:
+        """A member banned after the run was planned is not paid: their queued payouts go back
+        to their balance (payouts already in a transaction cannot be called back)."""
+        banned = await store.queued_for_banned(self.db, run_ids)
+        if banned:
+            refunded = await store.refund(
+                self.db,
+                banned,
+                "the member is suspended",
+                self.clock(),
+                lambda p: refund_message(self.chain, p),
+            )
+            self.progress.refunded += len(refunded)
+            log("payout.banned_refunded", payouts=len(refunded))
 
     async def _check_funds(self, queued: list[Payout], run_ids: Sequence[int], fees: Fees) -> None:
         tokens = sum(p.amount for p in queued) + await store.in_flight_total(self.db, run_ids)
