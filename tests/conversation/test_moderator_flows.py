@@ -7,27 +7,9 @@ import json
 from storage.database import Database
 from storage.identity import Platform, Role, ensure_account, set_role
 from tasks.kinds import Kind
+from tests.tasks.builders import PETS_FILE as GOOD
+from tests.tasks.builders import PETS_FILE_WITH_ERRORS as BAD
 from tests.tasks.builders import active_batch
-
-GOOD = (
-    json.dumps(
-        {
-            "batch": {
-                "kind": "choice",
-                "title": "Cats or dogs",
-                "instructions": "Which?",
-                "labels": ["cat", "dog"],
-                "overlap": 1,
-            }
-        }
-    )
-    + "\n"
-    + json.dumps({"id": "p1", "text": "meow"})
-    + "\n"
-    + json.dumps({"id": "p2", "text": "woof"})
-    + "\n"
-).encode()
-BAD = GOOD.replace(b'"woof"}', b'"woof", "gold": "cow"}').replace(b'"p2"', b'"p1"')
 
 
 async def test_a_moderator_imports_a_bad_then_a_good_file(db: Database, make_user) -> None:

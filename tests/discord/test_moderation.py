@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from decimal import Decimal
 
@@ -21,28 +20,11 @@ from tests.support.discord_harness import (
     MessageView,
     RoleSpec,
 )
+from tests.tasks.builders import PETS_FILE as GOOD
+from tests.tasks.builders import PETS_FILE_WITH_ERRORS as BAD
 from tests.tasks.builders import active_batch
 
-GOOD = (
-    json.dumps(
-        {
-            "batch": {
-                "kind": "choice",
-                "title": "Cats or dogs",
-                "instructions": "Which?",
-                "labels": ["cat", "dog"],
-                "overlap": 1,
-            }
-        }
-    )
-    + "\n"
-    + json.dumps({"id": "p1", "text": "meow"})
-    + "\n"
-    + json.dumps({"id": "p2", "text": "woof"})
-    + "\n"
-).encode()
 REVIEWED = QualitySettings(review_overlap=1, review_reward=Decimal("0.5"))
-BAD = GOOD.replace(b'"woof"}', b'"woof", "gold": "cow"}').replace(b'"p2"', b'"p1"')
 
 
 async def test_a_moderator_imports_a_bad_then_a_good_file_and_starts_it(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from storage.database import Database
@@ -59,3 +60,26 @@ async def active_batch(db: Database, kind: Kind = Kind.choice, items: int = 10, 
 async def member(db: Database, name: str, platform: Platform = Platform.console) -> Member:
     account = await ensure_account(db, platform, name, display_name=name)
     return Member(account.profile_id, platform.value)
+
+
+# A small batch file as a moderator uploads it, and a copy with two errors (a gold answer that is
+# not a label, a duplicate item id), for import flows on every chat platform.
+PETS_FILE = "".join(
+    json.dumps(line) + "\n"
+    for line in (
+        {
+            "batch": {
+                "kind": "choice",
+                "title": "Cats or dogs",
+                "instructions": "Which?",
+                "labels": ["cat", "dog"],
+                "overlap": 1,
+            }
+        },
+        {"id": "p1", "text": "meow"},
+        {"id": "p2", "text": "woof"},
+    )
+).encode()
+PETS_FILE_WITH_ERRORS = PETS_FILE.replace(b'"woof"}', b'"woof", "gold": "cow"}').replace(
+    b'"p2"', b'"p1"'
+)
