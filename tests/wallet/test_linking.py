@@ -20,7 +20,7 @@ from tasks.problems import InputError
 from tests.chain.conftest import tester_w3  # noqa: F401  (the embedded-chain fixture)
 from tests.chain.test_contracts import deploy, funded_tester_account
 from tests.clock import ManualClock
-from wallet.linking import ChainMismatch, WalletLinker
+from wallet.linking import ChainMismatch, LinkChallenge, WalletLinker
 from wallet.siwe_message import SiweRules, build_message, check_message, iso_time, new_nonce
 
 EMBEDDED_CHAIN_ID = 131277322940537  # eth-tester's chain id, also the settings' default
@@ -68,6 +68,15 @@ def v_shifted(signature: str) -> str:
     """The same signature with v written as 0/1 instead of 27/28."""
     raw = bytes.fromhex(signature[2:])
     return "0x" + (raw[:64] + bytes([raw[64] - 27])).hex()
+
+
+async def asked_to_sign(
+    db: Database, linker: WalletLinker, name: str
+) -> tuple[int, LocalAccount, LinkChallenge]:
+    """A member with a fresh key who asked to link it: the message they are to sign."""
+    profile = await member(db, name)
+    key: LocalAccount = Account.create()
+    return profile, key, await linker.start(profile, label(name), key.address)
 
 
 async def refused(key: str, call: object) -> InputError:
@@ -175,9 +184,7 @@ async def test_a_signature_for_another_message_is_refused(
 async def test_a_signature_over_a_tampered_message_is_refused(
     db: Database, linker: WalletLinker
 ) -> None:
-    ada = await member(db, "ada")
-    key: LocalAccount = Account.create()
-    challenge = await linker.start(ada, label("ada"), key.address)
+    ada, key, challenge = await asked_to_sign(db, linker, "ada")
     stretched = SiweMessage.from_message(challenge.message)
     stretched.expiration_time = iso_time(challenge.expires_at + 86_400)  # a longer life
 
@@ -206,9 +213,7 @@ async def test_someone_elses_pasted_signature_does_not_link_for_them(
 async def test_a_used_message_never_links_again_even_with_a_malleated_signature(
     db: Database, linker: WalletLinker
 ) -> None:
-    ada = await member(db, "ada")
-    key: LocalAccount = Account.create()
-    challenge = await linker.start(ada, label("ada"), key.address)
+    ada, key, challenge = await asked_to_sign(db, linker, "ada")
     signature = sign(key, challenge.message)
     await linker.finish(ada, signature)
     await linker.unlink(ada)
@@ -222,9 +227,7 @@ async def test_a_used_message_never_links_again_even_with_a_malleated_signature(
 async def test_a_signature_and_its_malleated_copy_sent_at_once_link_once(
     db: Database, linker: WalletLinker
 ) -> None:
-    ada = await member(db, "ada")
-    key: LocalAccount = Account.create()
-    challenge = await linker.start(ada, label("ada"), key.address)
+    ada, key, challenge = await asked_to_sign(db, linker, "ada")
     signature = sign(key, challenge.message)
 
     outcomes = await asyncio.gather(
@@ -270,9 +273,7 @@ async def test_an_old_signature_does_not_answer_a_new_message(
 async def test_an_expired_message_is_refused_and_links_nothing(
     db: Database, linker: WalletLinker, clock: ManualClock
 ) -> None:
-    ada = await member(db, "ada")
-    key: LocalAccount = Account.create()
-    challenge = await linker.start(ada, label("ada"), key.address)
+    ada, key, challenge = await asked_to_sign(db, linker, "ada")
     signature = sign(key, challenge.message)
 
     clock.advance(600)
@@ -287,9 +288,7 @@ async def test_an_expired_message_is_refused_and_links_nothing(
 async def test_a_signature_checked_just_before_expiry_links(
     db: Database, linker: WalletLinker, clock: ManualClock
 ) -> None:
-    ada = await member(db, "ada")
-    key: LocalAccount = Account.create()
-    challenge = await linker.start(ada, label("ada"), key.address)
+    ada, key, challenge = await asked_to_sign(db, linker, "ada")
 
     clock.advance(599)
     assert (await linker.finish(ada, sign(key, challenge.message))).address == key.address
@@ -427,9 +426,7 @@ async def test_malformed_signatures_get_a_clear_message_and_change_nothing(
 async def test_a_signature_pasted_with_quotes_line_breaks_and_the_address_is_read(
     db: Database, linker: WalletLinker
 ) -> None:
-    ada = await member(db, "ada")
-    key: LocalAccount = Account.create()
-    challenge = await linker.start(ada, label("ada"), key.address)
+    ada, key, challenge = await asked_to_sign(db, linker, "ada")
     signature = sign(key, challenge.message)
     wrapped = f'  {key.address.lower()}\n"{signature[:70]}\n{signature[70:]}"  \n'
 
@@ -557,9 +554,7 @@ async def test_relinking_needs_a_fresh_signature_and_frees_the_old_wallet(
 
 
 async def test_unlinking_removes_the_payout_wallet(db: Database, linker: WalletLinker) -> None:
-    ada = await member(db, "ada")
-    key: LocalAccount = Account.create()
-    challenge = await linker.start(ada, label("ada"), key.address)
+    ada, key, challenge = await asked_to_sign(db, linker, "ada")
     await linker.finish(ada, sign(key, challenge.message))
 
     removed = await linker.unlink(ada)
