@@ -408,16 +408,16 @@ def check_size(size: int, source: str, limits: Limits) -> None:
         raise _refused(source, 1, _too_large(size, limits))
 
 
-def _read_text(data: bytes, collector: _Collector, limits: Limits) -> str | None:
-    if len(data) > limits.max_file_bytes:
-        collector.add(1, _too_large(len(data), limits))
-        return None
+def _read_text(data: bytes, source: str, limits: Limits) -> str:
+    """The file's text; `ImportFailed` when it is too large or not UTF-8."""
+    check_size(len(data), source, limits)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        collector.add(line, problem("file.not_utf8", "the file is not UTF-8 text"))
-        return None
+        raise _refused(
+            source, line, problem("file.not_utf8", "the file is not UTF-8 text")
+        ) from None
 
 
 def read_jsonl(
@@ -425,10 +425,8 @@ def read_jsonl(
 ) -> BatchDraft:
     """A JSONL batch: a header line `{"batch": {...}}`, then one item per line."""
     limits = limits or Limits()
+    text = _read_text(data, source, limits)
     collector = _Collector(source)
-    text = _read_text(data, collector, limits)
-    collector.check()
-    assert text is not None
     settings: BatchSettings | None = None
     rows: list[tuple[int, Mapping[str, Any]]] = []
     header_seen = False
@@ -482,10 +480,8 @@ def read_csv(
 ) -> BatchDraft:
     """A CSV batch: a header row of item columns; the batch settings come from `settings_raw`."""
     limits = limits or Limits()
+    text = _read_text(data, source, limits)
     collector = _Collector(source)
-    text = _read_text(data, collector, limits)
-    collector.check()
-    assert text is not None
     settings, named = _check_settings(settings_raw)
     for setting, found in named:
         collector.add(0, found, setting)
