@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Coroutine
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
-from microtasks.logs import configure_logging
-from microtasks.settings import Settings, SettingsError, load_settings
+if TYPE_CHECKING:
+    from microtasks.settings import Settings
 
 EXIT_USAGE = 2
 T = TypeVar("T")
@@ -23,6 +23,12 @@ def fail(message: str) -> NoReturn:
 
 
 def settings_or_exit() -> Settings:
+    from microtasks.logs import configure_logging
+    from microtasks.settings import (  # pydantic-settings: not for --help
+        SettingsError,
+        load_settings,
+    )
+
     try:
         settings = load_settings()
     except SettingsError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -13,10 +13,12 @@ from rich.table import Table
 
 from microtasks.cli_common import fail, run_command, settings_or_exit
 from microtasks.logs import mask_secrets, register_secrets
-from microtasks.settings import Settings
 from microtasks.wiring import open_database, translate
 from scheduler.runner import LEADER, JobRunner, Outcome, UnknownJob
 from storage.database import Database
+
+if TYPE_CHECKING:
+    from microtasks.settings import Settings
 
 jobs_app = typer.Typer(help="Scheduled jobs: list them, run one now.", no_args_is_help=True)
 out = Console()

@@ -15,7 +15,6 @@ from rich.table import Table
 
 from microtasks.cli_common import fail, run_command, settings_or_exit
 from microtasks.logs import mask_secrets, register_secrets
-from microtasks.settings import Settings
 from microtasks.wiring import open_database
 from storage import ledger
 from storage import payouts as store
@@ -23,6 +22,7 @@ from storage.database import Database
 from tasks.rewards import format_amount
 
 if TYPE_CHECKING:
+    from microtasks.settings import Settings
     from wallet.payouts.planner import Preview
     from wallet.payouts.runner import Progress
     from wallet.payouts.service import Payouts

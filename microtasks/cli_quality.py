@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -133,8 +134,17 @@ def parse_tokens(amount: str, *, example: str) -> Decimal:
 
 
 @ledger_app.command("show")
-def ledger_show(user: Annotated[str, typer.Argument(help=USER_HELP)], limit: int = 50) -> None:
-    """A member's balance and latest ledger rows."""
+def ledger_show(
+    user: Annotated[str, typer.Argument(help=USER_HELP)],
+    limit: int = 50,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="language of the reasons, e.g. ru (default: $LANG)")
+    ] = None,
+) -> None:
+    """A member's balance and latest ledger rows, with each reason in words."""
+    from bots.conversation.i18n import Translator, pick_language
+
+    words = Translator(pick_language(lang, *operator_locales()))
 
     async def work(db: Database) -> tuple[int, list[ledger.Entry], int]:
         profile_id = await resolve_profile(db, user)
@@ -157,9 +167,15 @@ def ledger_show(user: Annotated[str, typer.Argument(help=USER_HELP)], limit: int
             format_amount(e.amount, decimals),
             e.cause.value,
             str(e.answer_id or ""),
-            e.reason or e.payout_ref or "",
+            words.key_or_text(e.reason) if e.reason else e.payout_ref or "",
         )
     out.print(table)
+
+
+def operator_locales() -> list[str | None]:
+    """The shell's language, as gettext looks for it: LANGUAGE, LC_ALL, LC_MESSAGES, LANG."""
+    names = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+    return [part for name in names for part in os.environ.get(name, "").split(":")]
 
 
 @ledger_app.command("grant")

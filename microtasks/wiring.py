@@ -9,19 +9,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bots.conversation.context import Services
-from bots.conversation.core import Conversation
-from bots.conversation.i18n import Translator, pick_language
 from microtasks.logs import log_event
-from microtasks.settings import Adapter, Settings
 from storage import schema
 from storage.database import Database
-from tasks.batch_file import ImportFailed, read_batch_file
-from tasks.batches import BatchService
-from tasks.engine import TaskEngine
 
 if TYPE_CHECKING:
+    from bots.conversation.context import Services
+    from bots.conversation.core import Conversation
+    from microtasks.settings import Settings
     from wallet.linking import WalletLinker
+
+# The conversation core, the task services and the settings are imported where they are used, so
+# that `microtasks --help` and the commands that only read the database start quickly.
 
 logger = logging.getLogger("microtasks.wiring")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -54,6 +53,10 @@ def build_wallet_linker(settings: Settings, db: Database, w3: Any = None) -> Wal
 
 
 def build_services(settings: Settings, db: Database, w3: Any = None) -> Services:
+    from bots.conversation.context import Services
+    from tasks.batches import BatchService
+    from tasks.engine import TaskEngine
+
     clock = time.time
     return Services(
         db=db,
@@ -78,16 +81,23 @@ def chain_w3(settings: Settings) -> Any:
 
 
 def build_conversation(settings: Settings, db: Database) -> Conversation:
+    from bots.conversation.core import Conversation
+
     return Conversation(build_services(settings, db, chain_w3(settings)))
 
 
 def translate(key: str, languages: Sequence[str | None], /, **params: object) -> str:
     """Message `key` from the catalogs, in the first of `languages` they have: the scheduler's
     `Translate` (scheduler/outlets.py)."""
+    from bots.conversation.i18n import Translator, pick_language
+
     return Translator(pick_language(*languages))(key, **params)
 
 
 async def load_sample_batches(settings: Settings, services: Services) -> list[int]:
+    from microtasks.settings import Adapter
+    from tasks.batch_file import ImportFailed, read_batch_file
+
     """Into an empty database, the example batches, active, so a newcomer can label at once.
 
     Unless SAMPLE_BATCHES says otherwise, only for the console alone: a real community on

@@ -186,6 +186,18 @@ def add_review_item(
     return row[0] if row else 0
 
 
+def retire_review_item(raw: sqlite3.Connection, answer_id: int) -> None:
+    """Stop serving the review item of a decided answer: its live leases are released and it
+    asks for no more reviews than it has (so it leaves the open-items index)."""
+    row = raw.execute("SELECT id FROM items WHERE review_of = ?", (answer_id,)).fetchone()
+    if row is None:
+        return
+    raw.execute(
+        "UPDATE leases SET state = 'released' WHERE item_id = ? AND state = 'live'", (row[0],)
+    )
+    raw.execute("UPDATE items SET overlap = answers WHERE id = ? AND overlap > answers", (row[0],))
+
+
 def review_verdicts(raw: sqlite3.Connection, review_item_id: int) -> list[str]:
     rows = raw.execute(
         "SELECT value FROM answers WHERE item_id = ? AND status <> 'rejected' ORDER BY id",

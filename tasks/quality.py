@@ -3,8 +3,9 @@
 - Answers faster than the batch's `min_seconds` are rejected as too fast.
 - Choice, multi, rating and compare answers are accepted at once (and credited), unless the
   member is removed from the batch by gold checks: after `min_gold_answers` gold answers, a
-  member whose Wilson lower bound of gold accuracy is under `accuracy_threshold` is removed, and
-  all their answers in the batch are rejected (credits reversed) with the reason.
+  member whose one-sided 95% Wilson upper bound of gold accuracy is under `accuracy_threshold`
+  is removed (the evidence says they are below it), and all their answers in the batch are
+  rejected (credits reversed) with the reason.
 - Text and voice answers wait for peer review: each creates an item in the batch's review batch,
   served to other members (never the author); the reviewers' majority accepts or rejects it.
 - Adaptive overlap: when an item's answers disagree, it asks for one more, up to `max_overlap`.
@@ -47,15 +48,38 @@ class Verdict:
     exam_retry: bool = True  # a failed attempt: the exam has items left for another one
 
 
-def wilson_lower_bound(correct: int, total: int, z: float = 1.96) -> float:
-    """The lower end of the Wilson score interval for `correct` successes of `total`."""
-    if total == 0:
-        return 0.0
+WILSON_Z = 1.645  # one-sided 95%: "below the threshold" is a one-sided question (docs/quality.md)
+
+
+def _wilson(correct: int, total: int, z: float) -> tuple[float, float]:
     p = correct / total
     denominator = 1 + z * z / total
     centre = p + z * z / (2 * total)
     margin = z * math.sqrt((p * (1 - p) + z * z / (4 * total)) / total)
-    return (centre - margin) / denominator
+    return (centre - margin) / denominator, (centre + margin) / denominator
+
+
+def wilson_upper_bound(correct: int, total: int, z: float = WILSON_Z) -> float:
+    """The upper end of the Wilson score interval for `correct` successes of `total`.
+
+    Every answer right gives exactly 1 (no rounding below it), so a perfect member is never
+    removed at any threshold below 1.
+    """
+    if total == 0 or correct >= total:
+        return 1.0
+    return min(1.0, _wilson(correct, total, z)[1])
+
+
+def removed_by_gold(correct: int, total: int, threshold: float, min_answers: int) -> bool:
+    """Whether gold checks remove a member with `correct` of `total` gold answers right.
+
+    Only when the evidence says their accuracy is below the threshold: after `min_answers` gold
+    answers, the one-sided 95% Wilson upper bound is under `threshold`. A threshold of 0 removes
+    nobody.
+    """
+    if threshold <= 0 or total < min_answers:
+        return False
+    return wilson_upper_bound(correct, total) < threshold
 
 
 def surplus(raw: sqlite3.Connection, answer_id: int, now: float) -> Verdict:
@@ -96,9 +120,7 @@ def _check_gold(
     if q.is_exam:
         return _exam_progress(raw, batch, facts, now, result)
     total, right = store.gold_score(raw, facts.profile_id, batch.id)
-    if q.accuracy_threshold <= 0 or total < q.min_gold_answers:
-        return result
-    if wilson_lower_bound(right, total) >= q.accuracy_threshold:
+    if not removed_by_gold(right, total, q.accuracy_threshold, q.min_gold_answers):
         return result
     remove_member(raw, batch, facts.profile_id, now, right, total)
     return Verdict(

@@ -43,7 +43,7 @@ class QualitySettings:
     requires: tuple[str, ...] = ()  # exams a member must have passed first
     min_level: int = 0  # the member level needed (see tasks/levels.py)
     min_gold_answers: int = 5  # gold answers before accuracy can remove a member
-    accuracy_threshold: float = 0.0  # lower bound of gold accuracy to stay; 0 = never remove
+    accuracy_threshold: float = 0.0  # remove when gold accuracy is surely below; 0 = never
     training: bool = False  # show the right answer after each gold item
     review_overlap: int = 3  # reviews per text or voice answer
     review_reward: Decimal = Decimal(0)  # paid per accepted review

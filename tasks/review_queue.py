@@ -45,6 +45,7 @@ class ReviewQueue:
                     decided_by=moderator_id,
                     notify_batch=title,
                 )
+            store.retire_review_item(raw, answer_id)  # reviewers are not paid for a decided answer
             if appealed:
                 store.close_appeal(
                     raw, answer_id, moderator_id, "overturned" if accepted else "upheld", now

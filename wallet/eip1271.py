@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eth_account.messages import _hash_eip191_message, encode_defunct
-
 if TYPE_CHECKING:
     from web3 import AsyncWeb3
 
@@ -31,6 +29,8 @@ IS_VALID_SIGNATURE_ABI: list[dict[str, Any]] = [
 
 def eip191_hash(text: str) -> bytes:
     """The hash a wallet signs for `personal_sign(text)`."""
+    from eth_account.messages import _hash_eip191_message, encode_defunct  # slow to import
+
     return bytes(_hash_eip191_message(encode_defunct(text=text)))
 
 

@@ -23,7 +23,6 @@ from tasks.problems import InputError, problem
 from wallet.eip1271 import contract_accepts, has_code
 from wallet.signatures import EOA_SIGNATURE_BYTES, parse_address, parse_pasted
 from wallet.siwe_message import (
-    SiweMessage,
     SiweRules,
     build_message,
     check_message,
@@ -35,6 +34,8 @@ from wallet.siwe_message import (
 
 if TYPE_CHECKING:
     from web3 import AsyncWeb3
+
+    from wallet.siwe_message import SiweMessage
 
 logger = logging.getLogger("microtasks.wallet")
 

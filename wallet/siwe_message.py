@@ -15,26 +15,50 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from eth_keys.exceptions import BadSignature
-
-with warnings.catch_warnings():
-    # siwe's grammar (through abnf) redefines core ABNF rules on import: harmless, but noisy.
-    warnings.filterwarnings("ignore", message=r"rule '\w+' redefines '\w+'")
-    from siwe import (
-        DomainMismatch,
-        ExpiredMessage,
-        InvalidSignature,
-        ISO8601Datetime,
-        NonceMismatch,
-        NotYetValidMessage,
-        SiweMessage,
-        VerificationError,
-    )
-    from siwe.siwe import SchemeMismatch
-
 from tasks.problems import InputError, problem
+
+if TYPE_CHECKING:
+    from siwe import ISO8601Datetime, SiweMessage
+
+
+def __getattr__(name: str) -> object:
+    """siwe's names (`SiweMessage`, ...) read from this module, importing siwe then."""
+    try:
+        return getattr(_siwe(), name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+@cache
+def _siwe() -> SimpleNamespace:
+    """The siwe package, imported on first use: it pulls in web3 and eth-account (about a
+    second), which a CLI command or the chat's start-up should not pay for."""
+    from eth_keys.exceptions import BadSignature
+
+    with warnings.catch_warnings():
+        # siwe's grammar (through abnf) redefines core ABNF rules on import: harmless, but noisy.
+        warnings.filterwarnings("ignore", message=r"rule '\w+' redefines '\w+'")
+        import siwe
+        from siwe.siwe import SchemeMismatch
+
+    return SimpleNamespace(
+        BadSignature=BadSignature,
+        DomainMismatch=siwe.DomainMismatch,
+        ExpiredMessage=siwe.ExpiredMessage,
+        InvalidSignature=siwe.InvalidSignature,
+        ISO8601Datetime=siwe.ISO8601Datetime,
+        NonceMismatch=siwe.NonceMismatch,
+        NotYetValidMessage=siwe.NotYetValidMessage,
+        SchemeMismatch=SchemeMismatch,
+        SiweMessage=siwe.SiweMessage,
+        VerificationError=siwe.VerificationError,
+    )
+
 
 NONCE_ALPHABET = string.ascii_letters + string.digits
 NONCE_LENGTH = 17  # about 100 bits; EIP-4361 asks for at least 8 alphanumerics
@@ -63,7 +87,7 @@ def new_nonce() -> str:
 
 
 def iso_time(unix_seconds: float) -> ISO8601Datetime:
-    return ISO8601Datetime.from_datetime(datetime.fromtimestamp(unix_seconds, UTC))
+    return _siwe().ISO8601Datetime.from_datetime(datetime.fromtimestamp(unix_seconds, UTC))
 
 
 def statement_safe(text: str) -> str:
@@ -82,7 +106,7 @@ def build_message(
     rules: SiweRules, *, address: str, nonce: str, account_label: str, issued_at: float
 ) -> str:
     """The exact text to sign (EIP-191 personal_sign), expiring `rules.ttl_seconds` after issue."""
-    message = SiweMessage(
+    message = _siwe().SiweMessage(
         scheme=rules.scheme,
         domain=rules.domain,
         address=address,
@@ -95,13 +119,15 @@ def build_message(
         statement=statement_for(rules.community, account_label),
     )
     text = message.prepare_message()
-    SiweMessage.from_message(text)  # what we issue must parse back under the EIP-4361 grammar
+    _siwe().SiweMessage.from_message(
+        text
+    )  # what we issue must parse back under the EIP-4361 grammar
     return text
 
 
 def parse_message(text: str) -> SiweMessage:
     try:
-        return SiweMessage.from_message(text)
+        return _siwe().SiweMessage.from_message(text)
     except ValueError:
         raise InputError(
             problem(
@@ -207,6 +233,7 @@ def verify_eoa_signature(
 
     False when it recovers to anyone else or to nobody; the field checks raise InputError.
     """
+    s = _siwe()
     try:
         message.verify(
             "0x" + signature.hex(),
@@ -215,16 +242,16 @@ def verify_eoa_signature(
             nonce=nonce,
             timestamp=datetime.fromtimestamp(now, UTC),
         )
-    except InvalidSignature:
+    except s.InvalidSignature:
         return False
-    except (BadSignature, ValueError):
+    except (s.BadSignature, ValueError):
         # siwe 4.4 lets eth_keys' BadSignature through for bytes that recover to no key.
         return False
-    except ExpiredMessage:
+    except s.ExpiredMessage:
         raise expired(message.expiration_time._datetime.timestamp(), rules) from None
-    except (DomainMismatch, SchemeMismatch, NonceMismatch, NotYetValidMessage) as error:
+    except (s.DomainMismatch, s.SchemeMismatch, s.NonceMismatch, s.NotYetValidMessage) as error:
         # check_message has already refused these; keep siwe's verdict as a second gate.
         raise wrong_message() from error
-    except VerificationError:
+    except s.VerificationError:
         return False
     return True

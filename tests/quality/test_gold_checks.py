@@ -10,7 +10,7 @@ from storage.ledger import balance
 from tasks.batches import BatchService
 from tasks.engine import TaskEngine
 from tasks.kinds import Kind
-from tasks.quality import wilson_lower_bound
+from tasks.quality import wilson_upper_bound
 from tasks.quality_settings import QualitySettings
 from tests.clock import ManualClock
 from tests.tasks.builders import active_batch, draft, member
@@ -67,10 +67,10 @@ async def test_a_careless_member_is_removed_and_their_answers_reversed(db: Datab
     assert notice == "quality.removed_notice"
 
 
-def test_the_wilson_bound_is_cautious_with_few_answers() -> None:
-    assert wilson_lower_bound(3, 3) < 0.5 < wilson_lower_bound(30, 30)
-    assert 0.55 < wilson_lower_bound(80, 100) < 0.8
-    assert wilson_lower_bound(0, 0) == 0.0
+def test_the_wilson_bound_gives_few_answers_the_benefit_of_the_doubt() -> None:
+    assert wilson_upper_bound(1, 3) > 0.7 > wilson_upper_bound(10, 30)
+    assert 0.8 < wilson_upper_bound(80, 100) < 0.9
+    assert wilson_upper_bound(0, 0) == 1.0
 
 
 async def test_answers_faster_than_the_minimum_do_not_count(db: Database) -> None:

@@ -8,10 +8,11 @@ import pytest
 
 from storage.database import Database
 from storage.ledger import balance
-from tasks.engine import TaskEngine
+from tasks.engine import LeaseGone, TaskEngine
 from tasks.kinds import Kind
 from tasks.problems import InputError
 from tasks.quality_settings import QualitySettings
+from tasks.review_queue import ReviewQueue
 from tests.clock import ManualClock
 from tests.tasks.builders import active_batch, member
 
@@ -94,3 +95,26 @@ async def test_a_copied_prompt_is_refused_with_the_reason(db: Database, engine: 
 
     assert accepted.stored
     assert await db.fetch_value("SELECT count(*) FROM answers WHERE batch_id = 1") == 2
+
+
+async def test_an_answer_a_moderator_decided_is_no_longer_served_for_review(
+    db: Database, engine: TaskEngine
+) -> None:
+    await active_batch(db, Kind.text, items=1, overlap=1, reward=Decimal("2"), quality=REVIEWED)
+    author, moderator = await member(db, "author"), await member(db, "moderator")
+    receipt = await write_prompt(engine, author, "Plan a rainy three-day hike in Wales")
+    first = await member(db, "r1")
+    await review(engine, first, "approve")
+    holder = await member(db, "holder")
+    held = await engine.next_task(holder)
+    assert held is not None and held.batch.is_review, "a reviewer holds the review task"
+
+    queue = ReviewQueue(db, clock=ManualClock())
+    await queue.decide(receipt.answer_id, accepted=True, moderator_id=moderator.profile_id)
+
+    assert await engine.next_task(await member(db, "r2")) is None, "nobody is served it any more"
+    with pytest.raises(LeaseGone):
+        await engine.submit(holder, held.token, "approve")
+    assert await balance(db, holder.profile_id) == 0
+    status = await db.fetch_value("SELECT status FROM answers WHERE id = ?", (receipt.answer_id,))
+    assert status == "accepted"
