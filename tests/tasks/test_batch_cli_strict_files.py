@@ -1,4 +1,4 @@
-"""A moderator imports a damaged batch file: each damage is named with its line, nothing imported."""
+"""A moderator imports a damaged batch file: each damage is named at its line, nothing imported."""
 
 from __future__ import annotations
 
