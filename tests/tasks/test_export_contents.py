@@ -125,3 +125,28 @@ def test_the_aggregated_csv_quotes_an_item_id_that_starts_a_formula(tmp_path: Pa
 
     rows = list(csv.DictReader(io.StringIO(export(1, "csv", "--aggregated", "--method", "mv"))))
     assert [row["item_id"] for row in rows] == ["'-1"]
+
+
+def test_a_reviewed_text_answer_shows_its_votes_and_outcome() -> None:
+    batch_id = answered(Kind.text, {"ada": "Some words about the topic that was asked for."})
+
+    async def review() -> None:
+        db = await Database.open(DB)
+        try:
+            review_batch = await db.fetch_value(
+                "SELECT review_batch_id FROM batches WHERE id = ?", (batch_id,)
+            )
+            engine = TaskEngine(db)
+            for name in ("bob", "cy", "dan"):
+                who = await member(db, name)
+                task = await engine.next_task(who, batch_id=review_batch)
+                if task is not None:
+                    await engine.submit(who, task.token, "spam")
+        finally:
+            await db.close()
+
+    asyncio.run(review())
+
+    (row,) = jsonl_rows(batch_id)
+    assert row["review_votes"] and set(row["review_votes"]) == {"spam"}
+    assert row["status"] == "rejected" and row["counted"] is False
