@@ -45,6 +45,9 @@ Opt = typer.Option
 def import_batch(
     path: Annotated[Path, typer.Argument(help="a .jsonl batch file, or a .csv items file")],
     activate: Annotated[bool, Opt("--activate", help="activate at once (else a draft)")] = False,
+    allow_duplicate: Annotated[
+        bool, Opt("--allow-duplicate", help="import a file identical to an imported batch")
+    ] = False,
     kind: Annotated[
         str | None, Opt(help="CSV only: choice, multi, rating, compare, text, voice")
     ] = None,
@@ -112,7 +115,9 @@ def import_batch(
         raise typer.Exit(2) from None
 
     async def work(db: Database, batches: BatchService) -> int:
-        return await batches.import_draft(draft, activate=activate)
+        return await batches.import_draft(
+            draft, activate=activate, refuse_duplicate=not allow_duplicate
+        )
 
     batch_id = with_services(work)
     state = "active" if activate else "draft"

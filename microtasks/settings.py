@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from tasks.batch_file import Limits
+from tasks.batch_file import MB, Limits
 
 
 class Adapter(StrEnum):
@@ -276,7 +276,7 @@ class Settings(BaseSettings):
 
     @property
     def batch_limits(self) -> Limits:
-        return Limits(int(self.batch_max_file_mb * 1024 * 1024), self.batch_max_items)
+        return Limits(int(self.batch_max_file_mb * MB), self.batch_max_items)
 
     @property
     def adapters(self) -> list[Adapter]:

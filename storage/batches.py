@@ -153,6 +153,47 @@ async def create_batch(
     return await db.write(job)
 
 
+async def identical_batch(
+    db: Database, *, fields: dict[str, Any], items: Iterable[NewItem]
+) -> int | None:
+    """The first batch (not a review batch) with the same settings and the very same items, in
+    the same order, as `fields` and `items` would make; None when there is none."""
+    wanted = [
+        (
+            item.external_id,
+            json.dumps(item.payload, ensure_ascii=False),
+            None if item.gold is None else json.dumps(item.gold, ensure_ascii=False),
+            None if item.meta is None else json.dumps(item.meta, ensure_ascii=False),
+        )
+        for item in items
+    ]
+
+    def job(raw: sqlite3.Connection) -> int | None:
+        candidates = raw.execute(
+            "SELECT b.id FROM batches b WHERE b.reviews_batch_id IS NULL AND b.title = ?"
+            " AND b.instructions = ? AND b.kind = ? AND b.options = ? AND b.settings = ?"
+            " AND (SELECT count(*) FROM items i WHERE i.batch_id = b.id) = ? ORDER BY b.id",
+            (
+                fields["title"],
+                fields["instructions"],
+                fields["kind"],
+                fields["options"],
+                fields["settings"],
+                len(wanted),
+            ),
+        ).fetchall()
+        for (batch_id,) in candidates:
+            stored = raw.execute(
+                "SELECT external_id, payload, gold, meta FROM items WHERE batch_id = ? ORDER BY id",
+                (batch_id,),
+            ).fetchall()
+            if [tuple(row) for row in stored] == wanted:
+                return int(batch_id)
+        return None
+
+    return await db.read(job)
+
+
 async def get_batch(db: Database, batch_id: int) -> BatchRow | None:
     row = await db.fetch_one(f"SELECT {BATCH_COLUMNS} FROM batches WHERE id = ?", (batch_id,))
     return None if row is None else batch_from_row(row)

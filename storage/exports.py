@@ -10,9 +10,12 @@ from storage.database import Database
 
 ANSWER_ROWS = """
 SELECT a.id AS answer_id, b.id AS batch_id, b.title AS batch_title, b.kind AS kind,
-       i.external_id AS item_id, i.is_gold AS is_gold, i.meta AS meta, a.value AS value,
-       a.counted AS counted, a.seconds AS seconds, a.leased_at AS leased_at,
+       i.external_id AS item_id, i.is_gold AS is_gold, i.meta AS meta, i.payload AS payload,
+       a.value AS value, a.counted AS counted, a.status AS status, a.reason AS reason,
+       a.seconds AS seconds, a.leased_at AS leased_at,
        a.created_at AS answered_at, a.profile_id AS profile_id,
+       (SELECT json_group_array(json(v.value)) FROM items r JOIN answers v ON v.item_id = r.id
+         WHERE r.review_of = a.id ORDER BY v.id) AS review_votes,
        (SELECT group_concat(c.platform || ':' || c.external_id, ';')
           FROM accounts c WHERE c.profile_id = a.profile_id) AS platform_ids
 FROM answers a

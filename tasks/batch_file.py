@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -37,6 +37,8 @@ from tasks.setting_checks import setting_text as _setting_text
 ITEM_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PLATFORMS = ("telegram", "discord", "console")
 SHOWN_PROBLEMS = 20
+# BATCH_MAX_FILE_MB and every size in a message use decimal megabytes: 1 MB is 1,000,000 bytes.
+MB = 1_000_000
 
 COMMON_SETTINGS = frozenset(
     {
@@ -144,7 +146,7 @@ class ImportFailed(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    max_file_bytes: int = 20 * 1024 * 1024
+    max_file_bytes: int = 20 * MB
     max_items: int = 100_000
 
 
@@ -393,8 +395,8 @@ def _too_large(size: int, limits: Limits) -> Problem:
     return problem(
         "file.too_large",
         "the file is {size:.1f} MB; the most is {limit:.1f} MB (the BATCH_MAX_FILE_MB setting)",
-        size=size / 1e6,
-        limit=limits.max_file_bytes / 1e6,
+        size=size / MB,
+        limit=limits.max_file_bytes / MB,
     )
 
 
@@ -437,7 +439,13 @@ def read_jsonl(
             value = json.loads(line)
         except json.JSONDecodeError as error:
             collector.add(
-                number, problem("file.bad_json", "not valid JSON: {reason}", reason=error.msg)
+                number,
+                problem(
+                    "file.bad_json",
+                    "not valid JSON at column {column}: {reason}",
+                    column=error.colno,
+                    reason=error.msg,
+                ),
             )
             header_seen = True
             continue
@@ -487,8 +495,15 @@ def read_csv(
         collector.add(0, found, setting)
     collector.check()
     assert settings is not None
-    reader = csv.DictReader(io.StringIO(text))
-    columns = reader.fieldnames or []
+    nul = text.find("\0")
+    if nul >= 0:
+        raise _refused(
+            source,
+            text.count("\n", 0, nul) + 1,
+            problem("csv.nul", "the line holds a NUL byte: save the file as plain CSV text"),
+        )
+    records = _strict_rows(text, source)
+    columns = next(records, (1, []))[1]
     allowed = ITEM_KEYS[settings.kind] | {"id", "gold"}
     for column in columns:
         if column not in allowed:
@@ -504,22 +519,51 @@ def read_csv(
             )
     collector.check()
     rows: list[tuple[int, Mapping[str, Any]]] = []
-    for row in reader:
-        if None in row:
+    for line, cells in records:
+        if len(cells) != len(columns):
             collector.add(
-                reader.line_num,
-                problem("csv.extra_cells", "the row has more cells than the header"),
+                line,
+                problem(
+                    "csv.wrong_cell_count",
+                    "the row has {count} cells; the header has {columns}",
+                    count=len(cells),
+                    columns=len(columns),
+                ),
             )
             continue
-        fields: dict[str, Any] = {k: v for k, v in row.items() if v not in (None, "")}
+        fields: dict[str, Any] = {k: v for k, v in zip(columns, cells, strict=True) if v != ""}
         if not fields:
             continue
         if "gold" in fields:
             fields["gold"] = _csv_gold(settings.kind, fields["gold"])
-        rows.append((reader.line_num, fields))
+        rows.append((line, fields))
     items = _add_items(collector, settings, rows, base, limits)
     collector.check()
     return BatchDraft(settings, items, source)
+
+
+def _strict_rows(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank rows of a CSV text with the line each starts on; a quote left open or stray
+    text after a closing quote is `ImportFailed` at the line of the row it is in."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise _refused(
+                source,
+                start,
+                problem(
+                    "csv.bad_quote",
+                    'a quoted cell on this row is not closed properly: close it with " and '
+                    'write a quote inside a cell as ""',
+                ),
+            ) from None
+        if cells:
+            yield start, cells
 
 
 def _csv_gold(kind: Kind, cell: str) -> Any:

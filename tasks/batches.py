@@ -14,7 +14,7 @@ from storage.batches import BatchRow, NewItem, Progress
 from storage.database import Database
 from tasks.batch_file import BatchDraft, BatchSettings
 from tasks.kinds import Kind
-from tasks.problems import InputError, problem
+from tasks.problems import InputError, Problem, problem
 from tasks.quality import REVIEW_LABELS
 from tasks.quality_settings import REVIEWED_KINDS
 
@@ -76,15 +76,31 @@ class BatchOverview:
         return 100.0 * self.progress.counted_answers / wanted if wanted else 100.0
 
 
+class DuplicateBatch(InputError):
+    """The file is identical to batch `existing`, imported already."""
+
+    def __init__(self, existing: int, found: Problem):
+        super().__init__(found)
+        self.existing = existing
+
+
 class BatchService:
     def __init__(self, db: Database, *, clock: Callable[[], float] = time.time):
         self.db = db
         self.clock = clock
 
     async def import_draft(
-        self, draft: BatchDraft, *, created_by: int | None = None, activate: bool = False
+        self,
+        draft: BatchDraft,
+        *,
+        created_by: int | None = None,
+        activate: bool = False,
+        refuse_duplicate: bool = False,
     ) -> int:
-        """Store a checked batch file as one new batch (all items in one transaction)."""
+        """Store a checked batch file as one new batch (all items in one transaction).
+
+        With `refuse_duplicate`, a file identical to a batch already imported (same settings,
+        same items) is refused with `DuplicateBatch`."""
         settings = draft.settings
         state = BatchState.active if activate else BatchState.draft
         fields = {
@@ -105,7 +121,21 @@ class BatchService:
             "activate_at": None if activate else settings.activate_at,
             "source": draft.source,
         }
-        items = (NewItem(i.external_id, i.payload, i.gold, i.meta) for i in draft.items)
+        items = [NewItem(i.external_id, i.payload, i.gold, i.meta) for i in draft.items]
+        if refuse_duplicate:
+            same = await store.identical_batch(self.db, fields=fields, items=items)
+            if same is not None:
+                raise DuplicateBatch(
+                    same,
+                    problem(
+                        "batch.duplicate",
+                        "{source} is the same as batch {id} ({title}), imported already: nothing"
+                        " imported; to import it again anyway, use --allow-duplicate",
+                        source=draft.source,
+                        id=same,
+                        title=settings.title,
+                    ),
+                )
         review = None
         if settings.kind in REVIEWED_KINDS:
             review = review_batch_fields(fields, settings)

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import PurePath
 from typing import Any, TextIO
 
 from storage.database import Database
@@ -28,14 +29,56 @@ COLUMNS = [
     "kind",
     "item_id",
     "is_gold",
+    "input",
     "value",
+    "language",
+    "voice_file",
+    "status",
     "counted",
+    "reason",
+    "review_votes",
     "seconds",
     "leased_at",
     "answered_at",
     "contributor",
     "meta",
 ]
+
+
+# OWASP's rule against formula injection: a cell starting with one of these gets a leading '.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+STATUS_NAMES = {"pending": "pending review", "accepted": "accepted", "rejected": "rejected"}
+
+
+def csv_cell(value: Any) -> Any:
+    """A value safe to put in a CSV cell opened by a spreadsheet: text that would start a
+    formula is prefixed with a single quote; booleans are `true`/`false`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def answer_status(status: str, counted: bool) -> str:
+    """pending review, accepted, rejected or surplus (arrived when its item was full)."""
+    if not counted and status != "rejected":
+        return "surplus"
+    return STATUS_NAMES[status]
+
+
+def _language(kind: str, value: Any) -> str | None:
+    if kind != "text" or not isinstance(value, str):
+        return None
+    from tasks.language import detected_language
+
+    return detected_language(value)
+
+
+def _voice_file(value: Any) -> str | None:
+    if isinstance(value, dict) and isinstance(value.get("file"), str):
+        return "voice/" + PurePath(value["file"]).name
+    return None
 
 
 class ExportFormat(StrEnum):
@@ -57,14 +100,22 @@ async def answer_records(
     key = await instance_key(db, PSEUDONYM_KEY)
     async with aclosing(stream_answers(db, batch_id)) as rows:
         async for row in rows:
+            value = json.loads(row["value"])
+            status = answer_status(row["status"], bool(row["counted"]))
             record: dict[str, Any] = {
                 "batch_id": row["batch_id"],
                 "batch_title": row["batch_title"],
                 "kind": row["kind"],
                 "item_id": row["item_id"],
                 "is_gold": bool(row["is_gold"]),
-                "value": json.loads(row["value"]),
-                "counted": bool(row["counted"]),
+                "input": json.loads(row["payload"]),
+                "value": value,
+                "language": _language(row["kind"], value),
+                "voice_file": _voice_file(value),
+                "status": status,
+                "counted": status == "accepted",
+                "reason": row["reason"],
+                "review_votes": json.loads(row["review_votes"] or "[]"),
                 "seconds": round(row["seconds"], 3),
                 "leased_at": _iso(row["leased_at"]),
                 "answered_at": _iso(row["answered_at"]),
@@ -106,16 +157,20 @@ async def _write_records(
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
     async for record in records:
-        value = record["value"]
-        record["value"] = (
-            value if isinstance(value, str | int) else json.dumps(value, ensure_ascii=False)
-        )
-        record["meta"] = (
-            "" if record["meta"] is None else json.dumps(record["meta"], ensure_ascii=False)
-        )
-        writer.writerow(record)
+        for name in ("input", "value", "review_votes", "meta"):
+            record[name] = _flat(record[name])
+        writer.writerow({name: csv_cell(cell) for name, cell in record.items()})
         count += 1
     return count
+
+
+def _flat(value: Any) -> Any:
+    """A CSV cell of a JSON value: text and numbers as they are, nothing as empty, else JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str | int | float):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def write_aggregated(result: BatchResult, out: TextIO, fmt: ExportFormat) -> None:
@@ -145,4 +200,5 @@ def write_aggregated(result: BatchResult, out: TextIO, fmt: ExportFormat) -> Non
     writer.writerow(["item_id", "answer", "confidence", "answers"])
     for item in result.items:
         answer = item.answer if isinstance(item.answer, str | int) else json.dumps(item.answer)
-        writer.writerow([item.item_id, answer, f"{item.confidence:.4f}", item.answers])
+        row = [item.item_id, answer, f"{item.confidence:.4f}", item.answers]
+        writer.writerow([csv_cell(cell) for cell in row])

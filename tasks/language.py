@@ -44,3 +44,17 @@ def wrong_language(text: str, language: str) -> Problem | None:
         language=language,
         detected=guesses[0].lang,
     )
+
+
+def detected_language(text: str) -> str | None:
+    """The most likely language code of `text`, or None when it is too short to tell."""
+    if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
+        return None
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    try:
+        return detect_langs(text)[0].lang
+    except LangDetectException:
+        return None

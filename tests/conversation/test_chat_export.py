@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -70,3 +72,18 @@ async def test_an_export_past_the_limit_stops_with_a_message(
         f"Batch #{batch_id} is too large to send in chat. "
         f"Export it with: microtasks batch export {batch_id}"
     )
+
+
+async def test_a_chat_csv_export_quotes_a_title_that_would_run_as_a_formula(
+    db: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    batch_id = await active_batch(db, Kind.choice, items=10, overlap=1, title="=1+2 titles")
+    mod, *members = await chat_with_export_limit(db, clock, tmp_path / "chat", 10_000)
+    await answer_one_each(*members)
+
+    await mod.send(f"/export {batch_id} csv")
+
+    (exported,) = mod.last.files
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
+    assert {row["batch_title"] for row in rows} == {"'=1+2 titles"}
+    assert {row["counted"] for row in rows} == {"true"}

@@ -75,3 +75,20 @@ async def test_a_moderator_role_in_the_database_counts_too(db: Database, make_us
     await mod.send("/batches")
 
     assert mod.text == "No batches yet. Send a .jsonl batch file to import one."
+
+
+async def test_a_moderator_uploading_the_same_file_twice_gets_one_batch(
+    db: Database, make_user
+) -> None:
+    mod = make_user("900")
+    await mod.upload("pets.jsonl", GOOD)
+
+    await mod.upload("pets.jsonl", GOOD)
+
+    assert mod.text == (
+        "pets.jsonl is the same as batch #1, imported already: nothing imported. To import it"
+        " again anyway, run on the server: microtasks batch import --allow-duplicate pets.jsonl"
+    )
+    assert await db.fetch_value("SELECT count(*) FROM batches") == 1
+    await mod.upload("pets.jsonl", GOOD.replace(b"Cats or dogs", b"Cats or dogs, again"))
+    assert mod.text.startswith("Imported batch 2 (choice, 2 items)")

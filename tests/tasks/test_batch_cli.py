@@ -86,3 +86,18 @@ def test_an_unknown_batch_is_named() -> None:
     code, _, err = run("batch", "show", "42")
 
     assert code == 2 and err.strip() == "microtasks: there is no batch 42"
+
+
+def test_importing_the_same_file_again_is_refused_unless_allowed() -> None:
+    example = str(EXAMPLES / "sentiment.jsonl")
+    assert run("batch", "import", example)[0] == 0
+
+    code, out, err = run("batch", "import", example)
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        "microtasks: sentiment.jsonl is the same as batch 1 (Review sentiment), imported already:"
+        " nothing imported; to import it again anyway, use --allow-duplicate"
+    )
+
+    code, out, _ = run("batch", "import", example, "--allow-duplicate")
+    assert code == 0 and "imported batch 2 (choice, 30 items)" in out

@@ -72,7 +72,8 @@ def test_each_bad_line_is_reported_with_its_line_number() -> None:
     assert lines == [
         'batch.jsonl:2: gold is not a valid answer: "postive" is not one of positive, neutral,'
         " negative",
-        "batch.jsonl:3: not valid JSON: Expecting property name enclosed in double quotes",
+        "batch.jsonl:3: not valid JSON at column 2: Expecting property name enclosed in double"
+        " quotes",
         'batch.jsonl:4: duplicate item id "r1" (first on line 2)',
         "batch.jsonl:5: text is 4001 characters long, the most is 4000",
         'batch.jsonl:6: unknown field "colour" for a choice item (allowed: gold, id, image, meta,'

@@ -9,7 +9,7 @@ from bots.conversation.context import Person, Services
 from bots.conversation.flows.labelling import start_button
 from bots.conversation.replies import OutFile, Reply
 from tasks.batch_file import ImportFailed, check_size, read_batch_bytes
-from tasks.batches import Transition
+from tasks.batches import DuplicateBatch, Transition
 from tasks.export import ExportFormat, write_export
 
 SPOOL_BYTES = 1024 * 1024  # an export larger than this waits in a file under the data folder
@@ -76,7 +76,12 @@ async def import_upload(s: Services, p: Person, filename: str, content: bytes) -
         draft = read_batch_bytes(content, filename, limits=s.batch_limits)
     except ImportFailed as failed:
         return _import_failed(p, filename, failed)
-    batch_id = await s.batches.import_draft(draft, created_by=p.profile.id)
+    try:
+        batch_id = await s.batches.import_draft(
+            draft, created_by=p.profile.id, refuse_duplicate=True
+        )
+    except DuplicateBatch as duplicate:
+        return [Reply(p.t("import.duplicate", filename=filename, id=duplicate.existing))]
     return [
         Reply(
             p.t(
