@@ -127,9 +127,19 @@ Admin = Annotated[
 def parse_tokens(amount: str, *, example: str) -> Decimal:
     """An amount of tokens as typed on the command line (`example` shows one in the error)."""
     try:
-        return Decimal(amount)
+        tokens = Decimal(amount)
     except InvalidOperation:
+        tokens = Decimal("NaN")
+    if not tokens.is_finite():
         fail(f"amount must be a number of tokens such as {example}, got {amount!r}")
+    return tokens
+
+
+def check_in_range(amount: str, units: int, decimals: int) -> None:
+    """Refuse an amount (or a balance it would make) the ledger cannot hold."""
+    if abs(units) > ledger.MAX_UNITS:
+        largest = format_amount(ledger.MAX_UNITS, decimals, places=decimals)
+        fail(f"amount {amount} is beyond the token's range: the largest accepted is {largest}")
 
 
 @ledger_app.command("show")
@@ -185,9 +195,14 @@ def ledger_grant(
         profile_id = await resolve_profile(db, user)
         admin_id = await resolve_admin(db, admin)
         decimals = await StandingService(db).decimals()
-        units = to_units(abs(tokens), decimals) * (1 if tokens >= 0 else -1)
+        units = to_units(tokens.copy_abs(), decimals) * (1 if tokens >= 0 else -1)
         if units == 0:
             fail("the amount rounds to zero in the token's smallest unit")
+        check_in_range(amount, units, decimals)
+        after = await ledger.balance(db, profile_id) + units
+        if abs(after) > ledger.MAX_UNITS:
+            largest = format_amount(ledger.MAX_UNITS, decimals, places=decimals)
+            fail(f"the balance would be {format_amount(after, decimals)}: the most is {largest}")
         await ledger.grant(
             db, profile_id, units, reason.strip(), admin_id, datetime.now(UTC).timestamp()
         )
@@ -217,6 +232,7 @@ def ledger_royalty(
         units = to_units(tokens, decimals)
         if units <= 0:
             fail("amount must be more than zero in the token's smallest unit")
+        check_in_range(amount, units, decimals)
         now = datetime.now(UTC).timestamp()
         shared = await share_royalty(db, batch_id, ref, units, reason, created_by=admin_id, now=now)
         return shared, decimals
