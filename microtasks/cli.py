@@ -50,8 +50,12 @@ def chat(
     lang: Annotated[str | None, typer.Option("--lang", help="your language, e.g. ru")] = None,
 ) -> None:
     """Chat with the bot in this terminal (or from piped input), as USER."""
+    from bots.conversation.i18n import supported_languages
     from microtasks.runtime import chat as run_chat
 
+    languages = supported_languages()
+    if lang is not None and lang.replace("_", "-").split("-")[0].lower() not in languages:
+        fail(f"--lang {lang}: there is no such language; choose one of {', '.join(languages)}")
     settings = settings_or_exit()
     run_command(run_chat(settings, user=user, moderator=moderator, language=lang))
 

@@ -106,6 +106,8 @@ def import_batch(
             fail('--anchors must be a JSON object such as {"1": "useless", "5": "excellent"}')
     settings_raw = {key: value for key, value in flags.items() if value is not None}
     settings = settings_or_exit()
+    if path.is_dir():
+        fail(f"{path} is a folder; give a .jsonl or .csv file")
     try:
         draft = read_batch_file(path, settings_raw=settings_raw, limits=settings.batch_limits)
     except ImportFailed as error:
@@ -188,6 +190,15 @@ for _step in Transition:
     batch_app.command(_step.value)(_transition(_step))
 
 
+def _check_writable(output: Path) -> None:
+    """Refuse, before any work, an export target that cannot be a file."""
+    if output.is_dir():
+        fail(f"cannot write {output}: it is a folder")
+    folder = output.parent
+    if not folder.is_dir():
+        fail(f"cannot write {output}: the folder {folder} does not exist")
+
+
 @batch_app.command("export")
 def export_batch(
     batch_id: int,
@@ -219,9 +230,15 @@ def export_batch(
         await batches.get(batch_id)
         if output is None:
             return await write(db, batch_id, sys.stdout)
-        with output.open("w", encoding="utf-8", newline="") as handle:
+        try:
+            handle = output.open("w", encoding="utf-8", newline="")
+        except OSError as error:
+            fail(f"cannot write {output}: {error.strerror or error}")
+        with handle:
             return await write(db, batch_id, handle)
 
+    if output is not None:
+        _check_writable(output)
     count = with_services(work)
     if output is not None:
         what = "items" if aggregated else "answers"

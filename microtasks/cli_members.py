@@ -9,11 +9,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from microtasks.cli_common import fail
-from microtasks.cli_quality import USER_HELP, resolve_profile, run_with_db
+from microtasks.cli_quality import (
+    USER_HELP,
+    resolve_moderator,
+    resolve_profile,
+    run_with_db,
+    run_with_settings,
+)
+from microtasks.settings import Settings
 from storage import bans
 from storage.database import Database
-from storage.identity import Role, get_profile
 from tasks.bans import Banned, ban_member, unban_member
 
 members_app = typer.Typer(
@@ -36,15 +41,11 @@ def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M")
 
 
-async def resolve_moderator(db: Database, acting: str | None) -> int | None:
-    """The moderator or admin named by `--as`; None: the operator at the shell."""
+async def resolve_acting(db: Database, acting: str | None, settings: Settings) -> int | None:
+    """The moderator or admin named by `--as` (the chat's rule); None: the operator at the shell."""
     if acting is None:
         return None
-    profile_id = await resolve_profile(db, acting)
-    profile = await get_profile(db, profile_id)
-    if profile is None or profile.role is Role.member:
-        fail(f"--as {acting} is a member, not a moderator or admin: only they may ban or unban")
-    return profile_id
+    return await resolve_moderator(db, acting, settings.moderators)
 
 
 @members_app.command("ban")
@@ -62,12 +63,12 @@ def members_ban(
     banned, and nobody bans themselves.
     """
 
-    async def work(db: Database) -> Banned:
+    async def work(db: Database, settings: Settings) -> Banned:
         profile_id = await resolve_profile(db, user)
-        by = await resolve_moderator(db, acting)
+        by = await resolve_acting(db, acting, settings)
         return await ban_member(db, profile_id, user, reason, by, datetime.now(UTC).timestamp())
 
-    banned = run_with_db(work)
+    banned = run_with_settings(work)
     if not banned.new:
         ban = banned.ban
         out.print(f"{user} is banned already, since {_when(ban.banned_at)}: {ban.reason}")
@@ -79,12 +80,12 @@ def members_ban(
 def members_unban(user: User, acting: Acting = None) -> None:
     """Lift a member's ban: they are told, and get tasks, payouts and notices again."""
 
-    async def work(db: Database) -> bool:
+    async def work(db: Database, settings: Settings) -> bool:
         profile_id = await resolve_profile(db, user)
-        by = await resolve_moderator(db, acting)
+        by = await resolve_acting(db, acting, settings)
         return await unban_member(db, profile_id, by, datetime.now(UTC).timestamp())
 
-    if not run_with_db(work):
+    if not run_with_settings(work):
         out.print(f"{user} is not banned: nothing to lift")
         return
     out.print(f"unbanned {user}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -16,12 +16,14 @@ from microtasks.cli_common import fail, run_command, settings_or_exit
 from microtasks.wiring import open_database
 from storage import ledger
 from storage.database import Database
-from storage.identity import Platform, Role, find_account, get_profile
+from storage.identity import Platform, Role, accounts_of, ensure_account, find_account, get_profile
 from tasks.review_queue import ReviewQueue
 from tasks.rewards import format_amount, to_units
+from tasks.roles import may_moderate
 from tasks.standing import StandingService
 
 if TYPE_CHECKING:
+    from microtasks.settings import Settings
     from tasks.royalties import RoyaltyShares
 
 T = TypeVar("T")
@@ -36,11 +38,15 @@ USER_HELP = "a profile number, or platform:id such as telegram:12345 or console:
 
 
 def run_with_db(work: Callable[[Database], Awaitable[T]]) -> T:
+    return run_with_settings(lambda db, settings: work(db))
+
+
+def run_with_settings(work: Callable[[Database, Settings], Awaitable[T]]) -> T:
     settings = settings_or_exit()
 
     async def main() -> T:
         async with open_database(settings) as db:
-            return await work(db)
+            return await work(db, settings)
 
     return run_command(main())
 
@@ -65,6 +71,25 @@ async def resolve_admin(db: Database, admin: str | None) -> int | None:
     if profile is None or profile.role is not Role.admin:
         role = profile.role.value if profile else "unknown"
         fail(f"--as {admin} is a {role}, not an admin: only an admin may do this")
+    if profile.banned:
+        fail(f"--as {admin} is banned: a banned admin may not do this")
+    return profile_id
+
+
+async def resolve_moderator(db: Database, acting: str, moderators: Collection[str]) -> int:
+    """The moderator named by `--as`, by the chat's rule (tasks/roles.py): a moderator or admin
+    by role or by MODERATORS, and not banned. Someone in MODERATORS who has never chatted acts
+    at once: their account is made as the chat would make it."""
+    platform, _, external_id = acting.partition(":")
+    if acting in moderators and platform in {p.value for p in Platform} and external_id:
+        await ensure_account(db, Platform(platform), external_id, display_name=external_id)
+    profile_id = await resolve_profile(db, acting)
+    profile = await get_profile(db, profile_id)
+    assert profile is not None
+    keys = {f"{a.platform.value}:{a.external_id}" for a in await accounts_of(db, profile_id)}
+    if not any(may_moderate(profile, key, moderators) for key in keys | {acting}):
+        what = "banned" if profile.banned else "a member"
+        fail(f"--as {acting} is {what}, not a moderator or admin: only they may do this")
     return profile_id
 
 
@@ -87,13 +112,13 @@ def review_list(limit: int = 20) -> None:
 
 
 def _decide(answer_id: int, accepted: bool, reason: str | None, moderator: str) -> None:
-    async def work(db: Database) -> str:
-        moderator_id = await resolve_profile(db, moderator)
+    async def work(db: Database, settings: Settings) -> str:
+        moderator_id = await resolve_moderator(db, moderator, settings.moderators)
         return await ReviewQueue(db).decide(
             answer_id, accepted=accepted, moderator_id=moderator_id, reason=reason
         )
 
-    out.print(f"answer {answer_id} is now {run_with_db(work)}")
+    out.print(f"answer {answer_id} is now {run_with_settings(work)}")
 
 
 Moderator = Annotated[str, typer.Option("--as", help=f"the moderator deciding: {USER_HELP}")]
@@ -128,9 +153,19 @@ Admin = Annotated[
 def parse_tokens(amount: str, *, example: str) -> Decimal:
     """An amount of tokens as typed on the command line (`example` shows one in the error)."""
     try:
-        return Decimal(amount)
+        tokens = Decimal(amount)
     except InvalidOperation:
+        tokens = Decimal("NaN")
+    if not tokens.is_finite():
         fail(f"amount must be a number of tokens such as {example}, got {amount!r}")
+    return tokens
+
+
+def check_in_range(amount: str, units: int, decimals: int) -> None:
+    """Refuse an amount (or a balance it would make) the ledger cannot hold."""
+    if abs(units) > ledger.MAX_UNITS:
+        largest = format_amount(ledger.MAX_UNITS, decimals, places=decimals)
+        fail(f"amount {amount} is beyond the token's range: the largest accepted is {largest}")
 
 
 @ledger_app.command("show")
@@ -201,9 +236,14 @@ def ledger_grant(
         profile_id = await resolve_profile(db, user)
         admin_id = await resolve_admin(db, admin)
         decimals = await StandingService(db).decimals()
-        units = to_units(abs(tokens), decimals) * (1 if tokens >= 0 else -1)
+        units = to_units(tokens.copy_abs(), decimals) * (1 if tokens >= 0 else -1)
         if units == 0:
             fail("the amount rounds to zero in the token's smallest unit")
+        check_in_range(amount, units, decimals)
+        after = await ledger.balance(db, profile_id) + units
+        if abs(after) > ledger.MAX_UNITS:
+            largest = format_amount(ledger.MAX_UNITS, decimals, places=decimals)
+            fail(f"the balance would be {format_amount(after, decimals)}: the most is {largest}")
         await ledger.grant(
             db, profile_id, units, reason.strip(), admin_id, datetime.now(UTC).timestamp()
         )
@@ -233,6 +273,7 @@ def ledger_royalty(
         units = to_units(tokens, decimals)
         if units <= 0:
             fail("amount must be more than zero in the token's smallest unit")
+        check_in_range(amount, units, decimals)
         now = datetime.now(UTC).timestamp()
         shared = await share_royalty(db, batch_id, ref, units, reason, created_by=admin_id, now=now)
         return shared, decimals

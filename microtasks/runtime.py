@@ -14,7 +14,7 @@ from bots.conversation.core import Conversation
 from microtasks.logs import log_event
 from microtasks.settings import Adapter, Settings
 from microtasks.wiring import build_conversation, load_sample_batches, open_database
-from storage.database import Database
+from storage.database import Database, DatabaseLost
 
 logger = logging.getLogger("microtasks.runtime")
 
@@ -96,6 +96,8 @@ async def serve(settings: Settings) -> None:
         adapters = build_adapters(settings, conversation)
         async with scheduled_jobs(settings, db, adapters):
             await run_adapters(adapters)
+        if db.lost is not None:
+            raise DatabaseLost(db.lost)
 
 
 async def chat(settings: Settings, *, user: str, moderator: bool, language: str | None) -> None:

@@ -16,6 +16,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,10 +38,24 @@ PRAGMAS = (
     "PRAGMA temp_store=MEMORY",
 )
 MAX_GROUP = 512
+logger = logging.getLogger("microtasks.storage")
 
 
 class DatabaseUnavailable(Exception):
     """The database file cannot be opened (a missing or read-only folder, a folder as the file)."""
+
+
+class DatabaseLost(DatabaseUnavailable):
+    """The database file was deleted or replaced while open: nothing more is written to it."""
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file's device and inode, or None when no file is there."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 async def connect(path: Path) -> aiosqlite.Connection:
@@ -47,7 +63,11 @@ async def connect(path: Path) -> aiosqlite.Connection:
     if path.is_dir():  # noqa: ASYNC240 - one stat, once per connection
         raise DatabaseUnavailable(f"cannot open the database {path}: it is a folder, not a file")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(exist_ok=True)  # only the last folder: a mistyped path is an error
+    except FileNotFoundError:
+        raise DatabaseUnavailable(
+            f"cannot open the database {path}: the folder {path.parent.parent} does not exist"
+        ) from None
     except OSError as error:
         raise DatabaseUnavailable(
             f"cannot open the database {path}: cannot create its folder ({error.strerror})"
@@ -134,6 +154,8 @@ class Database:
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
         self._closed = False
+        self._identity = _identity(path)
+        self.lost: str | None = None  # why writes stopped, once the file went away
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -188,8 +210,20 @@ class Database:
                 group.append(pending)
             await self._settle(group)
 
+    def _check_file(self) -> None:
+        """Refuse to write once the file was deleted or replaced: those writes would be lost."""
+        if self.lost is None and _identity(self.path) != self._identity:
+            self.lost = (
+                f"the database {self.path} was deleted or replaced while in use: "
+                "nothing more is written; restart to use the file now there"
+            )
+            logger.error("database.lost", extra={"fields": {"path": str(self.path)}})
+        if self.lost is not None:
+            raise DatabaseLost(self.lost)
+
     async def _settle(self, group: list[_Pending]) -> None:
         try:
+            self._check_file()  # one stat per group of writes
             outcomes = await run_on_thread(
                 self._writer, _run_group, self._writer._conn, [p.job for p in group]
             )

@@ -40,6 +40,11 @@ COLUMNS = (
 SPLIT = 10**12  # amounts are stored as hi * SPLIT + lo, so that their sums stay exact
 
 
+# The largest amount (and balance) a ledger row may carry, in the smallest unit: half the range of
+# SQLite's 64-bit `amount_hi`, so that sums over a member's rows never overflow.
+MAX_UNITS = 2**62 * SPLIT - 1
+
+
 def split(units: int) -> tuple[int, int]:
     hi, lo = divmod(units, SPLIT)
     return hi, lo

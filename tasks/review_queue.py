@@ -30,6 +30,8 @@ class ReviewQueue:
 
         def job(raw: sqlite3.Connection) -> str:
             facts = _answer(raw, answer_id)
+            if facts.profile_id == moderator_id:
+                raise InputError(_own_answer(answer_id))
             appealed = store.open_appeal(raw, answer_id) is not None
             if appealed and facts.decided_by == moderator_id:
                 raise InputError(_same_moderator(answer_id))
@@ -83,6 +85,8 @@ class ReviewQueue:
             raise InputError(
                 problem("appeal.none", "there is no open appeal for answer {id}", id=answer_id)
             )
+        if facts.profile_id == moderator_id:
+            raise InputError(_own_answer(answer_id))
         if facts.decided_by == moderator_id:
             raise InputError(_same_moderator(answer_id))
         if overturn:
@@ -95,6 +99,12 @@ class ReviewQueue:
             return "rejected"
 
         return await self.db.write(uphold)
+
+
+def _own_answer(answer_id: int) -> Problem:
+    return problem(
+        "review.own_answer", "answer {id} is your own: another moderator decides it", id=answer_id
+    )
 
 
 def _same_moderator(answer_id: int) -> Problem:

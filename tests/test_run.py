@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -62,3 +63,49 @@ def test_help_lists_the_commands() -> None:
     assert done.returncode == 0
     for command in ("run", "db"):
         assert command in done.stdout
+
+
+def test_a_database_deleted_while_the_bot_runs_stops_writes_and_the_exit_is_not_zero(
+    tmp_path: Path,
+) -> None:
+    bot = subprocess.Popen(
+        [MICROTASKS, "run"],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        assert bot.stderr is not None
+        while "bot.started" not in (bot.stderr.readline()):
+            assert time.monotonic() < deadline, "the bot did not start"
+        for name in ("microtasks.db", "microtasks.db-wal", "microtasks.db-shm"):
+            (tmp_path / "data" / name).unlink(missing_ok=True)
+        out, rest = bot.communicate("/start\n1\n1\n", timeout=60)
+    finally:
+        bot.kill()
+    assert bot.returncode == 2
+    assert "event=database.lost" in rest
+    assert "was deleted or replaced while in use" in rest.splitlines()[-1]
+    assert "Saved" not in out and "Sorry" in out
+    assert not (tmp_path / "data" / "microtasks.db").exists()
+
+
+def test_a_mistyped_database_folder_is_an_error_not_a_new_empty_database(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [MICROTASKS, "batch", "list"],
+        cwd=tmp_path,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/no/such/x.db"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"microtasks: bad setting: DATABASE_URL: cannot open the database {tmp_path}/no/such/x.db:"
+        f" the folder {tmp_path}/no does not exist"
+    ]
+    assert not (tmp_path / "no").exists()

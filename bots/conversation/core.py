@@ -14,10 +14,11 @@ from bots.conversation.flows import wallet as wallet_flow
 from bots.conversation.i18n import Translator, pick_language
 from bots.conversation.replies import Reply
 from bots.conversation.throttle import Admission, Throttle
-from storage.identity import Platform, Role, ensure_account, find_account, get_profile
+from storage.identity import Platform, ensure_account, find_account, get_profile
 from tasks.batches import Transition
 from tasks.engine import LeaseGone
 from tasks.problems import InputError
+from tasks.roles import may_moderate
 
 logger = logging.getLogger("microtasks.conversation")
 
@@ -86,10 +87,11 @@ class Conversation:
         profile = await get_profile(s.db, account.profile_id)
         assert profile is not None
         language = pick_language(profile.language, sender.language)
-        is_moderator = not profile.banned and (
-            profile.role in (Role.moderator, Role.admin)
-            or sender.platform_moderator
-            or f"{sender.platform}:{sender.external_id}" in s.moderator_ids
+        is_moderator = may_moderate(
+            profile,
+            f"{sender.platform}:{sender.external_id}",
+            s.moderator_ids,
+            platform_moderator=sender.platform_moderator,
         )
         return Person(sender, account, profile, Translator(language), is_moderator)
 

@@ -85,3 +85,24 @@ def test_a_grant_without_a_name_is_recorded_as_the_operators() -> None:
     assert (row.reason, row.created_by) == ("launch", None)
     help_text = " ".join(microtasks("ledger", "grant", "--help")[1].split())
     assert "operator" in help_text and "admin role" in help_text
+
+
+def test_a_grant_beyond_the_tokens_range_is_refused_naming_the_largest() -> None:
+    ada, _, _ = people()
+
+    for amount in ("1e30", "-1e30"):
+        code, _, err = microtasks("ledger", "grant", "--reason", "x", "--", "console:ada", amount)
+        assert code == 2
+        assert err.strip() == (
+            f"microtasks: amount {amount} is beyond the token's range:"
+            " the largest accepted is 4611686018427.387903999999999999"
+        )
+    code, _, err = microtasks("ledger", "grant", "console:ada", "inf", "--reason", "x")
+    assert code == 2 and "amount must be a number of tokens" in err
+    assert ledger_of(ada) == []
+
+    largest = "4611686018427.387903999999999999"
+    assert microtasks("ledger", "grant", "console:ada", largest, "--reason", "x")[0] == 0
+    code, _, err = microtasks("ledger", "grant", "console:ada", "1", "--reason", "x")
+    assert code == 2 and f"the most is {largest}" in err
+    assert len(ledger_of(ada)) == 1

@@ -91,8 +91,7 @@ def test_only_a_moderator_or_admin_bans_and_nobody_bans_an_admin() -> None:
     )
     assert code == 2
     assert err.strip() == (
-        "microtasks: --as telegram:ada is a member, not a moderator or admin:"
-        " only they may ban or unban"
+        "microtasks: --as telegram:ada is a member, not a moderator or admin: only they may do this"
     )
     code, _, err = microtasks(
         "members", "ban", "telegram:root", "--reason", "coup", "--as", "telegram:mo"
