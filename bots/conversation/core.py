@@ -190,10 +190,9 @@ class Conversation:
             case Press(data=data):
                 return await self._press(p, data)
             case Text(text=text, lease=lease):
-                if lease is None:
-                    pasted = await wallet_flow.pasted_signature(s, p, text)
-                    if pasted is not None:
-                        return pasted
+                pasted = await wallet_flow.pasted_signature(s, p, text)
+                if pasted is not None:
+                    return pasted
                 return await labelling.typed_answer(s, p, text, lease)
             case Voice(path=path, duration=duration):
                 return await labelling.voice_answer(s, p, path, duration)

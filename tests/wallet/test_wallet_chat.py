@@ -131,14 +131,40 @@ async def test_typed_text_that_is_no_signature_still_answers_a_text_task(
     assert saved == '"A cat sleeping on a red sofa"'
 
 
-async def test_a_hex_text_with_no_link_waiting_goes_to_the_tasks(
-    conversation: Conversation,
+async def test_a_signature_with_no_link_waiting_says_how_to_link_and_is_not_saved(
+    conversation: Conversation, db: Database
 ) -> None:
+    await active_batch(db, Kind.text, items=1, overlap=1)
     ada = chat_user(conversation, "ada")
+    await ada.send("/start")
+    await ada.press(EN["button.agree"])
 
     await ada.send("0x" + "ab" * 65)
 
-    assert ada.text == EN["text.no_task"]
+    assert ada.text == EN["wallet.stray_signature_unlinked"]
+    assert await db.fetch_value("SELECT COUNT(*) FROM answers") == 0
+
+
+async def test_a_signature_pasted_again_after_linking_is_no_text_answer(
+    conversation: Conversation, db: Database
+) -> None:
+    await active_batch(db, Kind.text, items=1, overlap=1)
+    ada = chat_user(conversation, "ada")
+    key: LocalAccount = Account.create()
+    await ada.send("/start")
+    await ada.press(EN["button.agree"])
+    await ada.send(f"/wallet link {key.address}")
+    signature = sign(key, ada.last.text)
+    await ada.send(signature)
+    assert ada.text.startswith(EN["wallet.linked"])
+    await ada.send("/task")
+
+    await ada.send(signature)
+
+    assert ada.text == EN["wallet.stray_signature_linked"].format(address=key.address)
+    assert await db.fetch_value("SELECT COUNT(*) FROM answers") == 0
+    await ada.send("A cat sleeping on a red sofa")
+    assert await db.fetch_value("SELECT value FROM answers") == '"A cat sleeping on a red sofa"'
 
 
 async def test_wallet_usage_and_a_malformed_address(conversation: Conversation) -> None:
