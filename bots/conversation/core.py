@@ -28,7 +28,7 @@ def _member_commands() -> dict[str, Flow]:
     return {
         "start": member.start,
         "help": lambda s, p, a: _now(member.help_text(p)),
-        "task": lambda s, p, a: labelling.next_task(s, p, member.batch_ref(a)),
+        "task": lambda s, p, a: labelling.next_task(s, p, member.batch_ref(a), picked=True),
         "skip": lambda s, p, a: labelling.skip(s, p),
         "stop": lambda s, p, a: labelling.stop(s, p),
         "me": lambda s, p, a: standing.me(s, p),
@@ -253,7 +253,9 @@ class Conversation:
             case Action.language:
                 return await member.language(s, p, pressed.ref, from_button=True)
             case Action.task:
-                return await labelling.next_task(s, p, member.batch_ref(pressed.ref))
+                return await labelling.next_task(s, p, member.batch_ref(pressed.ref), picked=True)
+            case Action.switch:
+                return await labelling.switch_batch(s, p, member.batch_ref(pressed.ref))
             case Action.notify | Action.remind if not p.profile.consented:
                 return [member.consent_request(p)]
             case Action.notify:
