@@ -32,6 +32,7 @@ class ClaimRequest:
     token: str
     gold_draw: float  # uniform in [0, 1): below a batch's gold_rate means a gold item first
     batch_id: int | None = None  # a batch the member asked for, tried first
+    only: bool = False  # with batch_id: that batch or nothing
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,9 @@ def _eligible_batches(
         " WHERE x.batch_id = batches.id AND x.profile_id = ?) ORDER BY priority DESC, id",
         (request.profile_id,),
     ).fetchall()
-    if request.batch_id is not None:
+    if request.batch_id is not None and request.only:
+        rows = [row for row in rows if row["id"] == request.batch_id]
+    elif request.batch_id is not None:
         rows.sort(key=lambda row: row["id"] != request.batch_id)
     day_start = request.now - request.now % DAY
     eligible = []
@@ -328,3 +331,13 @@ async def find_lease_owner(db: Database, token: str) -> sqlite3.Row | None:
         " FROM leases l WHERE l.token = ?",
         (token,),
     )
+
+
+async def chosen_batch(db: Database, profile_id: int) -> int | None:
+    """The batch the member picked with /task N, if they still keep to one."""
+    return await db.fetch_value("SELECT chosen_batch_id FROM profiles WHERE id = ?", (profile_id,))
+
+
+async def choose_batch(db: Database, profile_id: int, batch_id: int | None) -> None:
+    """Keep the member to one batch (None: any batch again)."""
+    await db.execute("UPDATE profiles SET chosen_batch_id = ? WHERE id = ?", (batch_id, profile_id))

@@ -97,8 +97,13 @@ class TaskEngine:
             cached = self._batches[batch_id] = Batch.from_row(row)
         return cached
 
-    async def next_task(self, member: Member, batch_id: int | None = None) -> Assignment | None:
-        """The member's current task, or a newly leased one, or None when nothing is open."""
+    async def next_task(
+        self, member: Member, batch_id: int | None = None, *, only: bool = False
+    ) -> Assignment | None:
+        """The member's current task, or a newly leased one, or None when nothing is open.
+
+        With `only`, a new task comes from `batch_id` alone (a member keeping to their batch).
+        """
         now = self.clock()
         request = store.ClaimRequest(
             profile_id=member.profile_id,
@@ -107,6 +112,7 @@ class TaskEngine:
             token=new_token(),
             gold_draw=self.rng.random(),
             batch_id=batch_id,
+            only=only and batch_id is not None,
         )
 
         def job(raw: sqlite3.Connection) -> store.Lease | None:
@@ -115,6 +121,27 @@ class TaskEngine:
 
         lease = await self.db.write(job)
         return None if lease is None else await self._assignment(lease)
+
+    async def closed_to(self, member: Member, batch_id: int) -> str | None:
+        """Why `batch_id` cannot serve this member (a message key), or None when it may."""
+        row = await get_batch(self.db, batch_id)
+        if row is None:
+            return "task.batch_missing"
+        if row.state == "draft":
+            return "task.batch_draft"
+        if row.state == "paused":
+            return "task.batch_paused"
+        if row.state == "closed":
+            return "task.batch_closed"
+        if row.audience and member.platform not in row.audience:
+            return "task.batch_platform"
+        return None
+
+    async def chosen_batch(self, member: Member) -> int | None:
+        return await store.chosen_batch(self.db, member.profile_id)
+
+    async def choose_batch(self, member: Member, batch_id: int | None) -> None:
+        await store.choose_batch(self.db, member.profile_id, batch_id)
 
     async def current_task(self, member: Member) -> Assignment | None:
         """The task the member holds now, if any (claims nothing new)."""

@@ -24,6 +24,7 @@ class Action(StrEnum):
     task = "n"  # ref: a batch id, or empty for any batch
     notify = "y"  # arg: 1 on, 0 off
     remind = "r"  # arg: 1 on, 0 off (streak reminders)
+    switch = "w"  # ref: the batch id to switch to (the held task goes back)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from bots.conversation.events import Command, Event, Other, Press, Sender, Text,
 from bots.conversation.flows import appeals, banning, labelling, member, moderation, standing
 from bots.conversation.flows import wallet as wallet_flow
 from bots.conversation.i18n import Translator, pick_language
-from bots.conversation.replies import Reply
+from bots.conversation.replies import Button, Reply
 from bots.conversation.throttle import Admission, Throttle
 from storage.identity import Platform, ensure_account, find_account, get_profile
 from tasks.batches import Transition
@@ -29,7 +29,7 @@ def _member_commands() -> dict[str, Flow]:
     return {
         "start": member.start,
         "help": lambda s, p, a: _now(member.help_text(p)),
-        "task": lambda s, p, a: labelling.next_task(s, p, member.batch_ref(a)),
+        "task": lambda s, p, a: labelling.next_task(s, p, member.batch_ref(a), picked=True),
         "skip": lambda s, p, a: labelling.skip(s, p),
         "stop": lambda s, p, a: labelling.stop(s, p),
         "me": lambda s, p, a: standing.me(s, p),
@@ -66,6 +66,9 @@ async def _now(replies: list[Reply]) -> list[Reply]:
 
 
 MEMBER_COMMANDS = _member_commands()
+# Commands that store something about the member: only after they agreed to the rules (the
+# consent request is the answer until then). /start, /help and /lang are the consent screen's own.
+NEEDS_CONSENT = frozenset({"task", "skip", "stop", "appeal", "notify", "remind", "wallet"})
 MODERATOR_COMMANDS = _moderator_commands()
 
 
@@ -149,6 +152,18 @@ class Conversation:
             logger.exception("conversation.failed", extra={"fields": fields})
             return [Reply(p.t("error.sorry"))]
 
+    async def waiting_buttons(self, sender: Sender) -> list[Button]:
+        """The buttons still waiting for this person when an adapter has none in memory (after a
+        restart): the consent request's, until they agree. Reading them stores nothing new."""
+        try:
+            p = await self.person(sender)
+        except Exception:
+            logger.exception("conversation.identity_failed")
+            return []
+        if p.profile.consented:
+            return []
+        return member.consent_request(p).all_buttons
+
     # --- asked by adapters before they download a file ------------------------------------------
 
     async def may_upload(
@@ -192,10 +207,11 @@ class Conversation:
             case Press(data=data):
                 return await self._press(p, data)
             case Text(text=text, lease=lease):
-                if lease is None:
-                    pasted = await wallet_flow.pasted_signature(s, p, text)
-                    if pasted is not None:
-                        return pasted
+                if not p.profile.consented:
+                    return [member.consent_request(p)]
+                pasted = await wallet_flow.pasted_signature(s, p, text)
+                if pasted is not None:
+                    return pasted
                 return await labelling.typed_answer(s, p, text, lease)
             case Voice(path=path, duration=duration):
                 return await labelling.voice_answer(s, p, path, duration)
@@ -208,6 +224,9 @@ class Conversation:
         raise TypeError(f"unknown event {event!r}")
 
     async def _command(self, p: Person, name: str, args: str) -> list[Reply]:
+        if name in NEEDS_CONSENT and not p.profile.consented:
+            ref = member.batch_ref(args) if name == "task" else None
+            return [member.consent_request(p, str(ref or ""))]
         if name in MEMBER_COMMANDS:
             return await MEMBER_COMMANDS[name](self.services, p, args)
         if name in MODERATOR_COMMANDS:
@@ -236,7 +255,11 @@ class Conversation:
             case Action.language:
                 return await member.language(s, p, pressed.ref, from_button=True)
             case Action.task:
-                return await labelling.next_task(s, p, member.batch_ref(pressed.ref))
+                return await labelling.next_task(s, p, member.batch_ref(pressed.ref), picked=True)
+            case Action.switch:
+                return await labelling.switch_batch(s, p, member.batch_ref(pressed.ref))
+            case Action.notify | Action.remind if not p.profile.consented:
+                return [member.consent_request(p)]
             case Action.notify:
                 return await member.notify(s, p, pressed.arg)
             case Action.remind:

@@ -12,6 +12,7 @@ from bots.conversation.i18n import catalog
 
 MICROTASKS = str(Path(sys.executable).parent / "microtasks")
 EXAMPLES = Path(__file__).parents[2] / "examples"
+EN = catalog("en")
 
 
 def chat(workdir: Path, lines: list[str], *args: str) -> str:
@@ -84,6 +85,18 @@ def test_a_member_onboards_and_answers_ten_in_a_row(tmp_path: Path) -> None:
 
     assert out.count("(edited) ✅ Saved: positive") == 10
     assert "Answers: 10 accepted, 0 waiting for review, 0 not accepted" in out
+
+
+def test_the_consent_button_still_works_after_a_restart(tmp_path: Path) -> None:
+    chat(tmp_path, [f"/upload {EXAMPLES / 'sentiment.jsonl'}", "/activate 1"], "--moderator")
+    before = chat(tmp_path, ["/start"], "--as", "ada")
+    assert "Do you agree?" in before
+
+    after = chat(tmp_path, ["1", "/notify on"], "--as", "ada")
+
+    assert "there is no button" not in after
+    assert EN["start.thanks"] in after
+    assert EN["notify.on"] in after
 
 
 def test_skip_text_and_voice_answers(tmp_path: Path) -> None:

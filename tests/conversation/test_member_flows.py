@@ -232,6 +232,8 @@ async def test_a_member_sees_their_standing_history_and_the_leaderboard(
 
 async def test_language_notifications_and_help(db: Database, make_user) -> None:
     ada = make_user("ada")
+    await ada.send("/start")
+    await ada.press("I agree")
 
     await ada.send("/notify")
     assert ada.text == "🔔 You will hear about new batches."
@@ -241,6 +243,21 @@ async def test_language_notifications_and_help(db: Database, make_user) -> None:
     assert "/task — get a task" in ada.text and "/activate" not in ada.text
     await ada.send("/dance")
     assert ada.text == "I don't know /dance. See /help."
+
+
+async def test_nothing_is_stored_about_a_member_before_they_agree(db: Database, make_user) -> None:
+    ada = make_user("ada")
+
+    for command in ("/notify on", "/remind on", "/wallet link 0x" + "52" * 20):
+        await ada.send(command)
+        assert "Do you agree?" in ada.text, f"{command} before consent"
+    assert await db.fetch_value("SELECT consented_at FROM profiles") is None
+    assert await db.fetch_value("SELECT COUNT(*) FROM wallet_nonces") == 0
+    assert await db.fetch_value("SELECT COUNT(*) FROM streak_reminders") == 0
+
+    await ada.press("I agree")
+    await ada.send("/notify on")
+    assert ada.text == "🔔 You will hear about new batches."
 
 
 async def test_a_member_hammering_buttons_is_slowed_down_politely(db: Database) -> None:

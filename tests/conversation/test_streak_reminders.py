@@ -84,6 +84,8 @@ async def test_remind_is_in_help_and_a_russian_member_reads_it_in_russian(make_u
 
     await ada.send("/help")
     assert "/remind — turn streak reminders on or off" in ada.text
+    await ivan.send("/start")
+    await ivan.press("Согласен(а)")
     await ivan.send("/remind on")
     assert ivan.text.startswith("🔥 Напоминания о серии включены")
     assert [b.label for b in ivan.last.all_buttons] == ["🔕 Не напоминать"]

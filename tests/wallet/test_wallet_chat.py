@@ -49,12 +49,20 @@ def chat_user(conversation: Conversation, name: str, language: str = "en") -> Ch
     return ChatUser(conversation, sender)
 
 
+async def member(conversation: Conversation, name: str, language: str = "en") -> ChatUser:
+    """A member who agreed to the rules (wallet linking stores data about them)."""
+    user = chat_user(conversation, name, language)
+    await user.send("/start")
+    await user.press(catalog(language)["button.agree"])
+    return user
+
+
 def sign(key: LocalAccount, message: str) -> str:
     return "0x" + key.sign_message(encode_defunct(text=message)).signature.hex()
 
 
 async def test_link_sign_paste_and_see_the_wallet(conversation: Conversation, db: Database) -> None:
-    ada = chat_user(conversation, "ada")
+    ada = await member(conversation, "ada")
     key: LocalAccount = Account.create()
 
     await ada.send("/wallet")
@@ -84,7 +92,7 @@ async def test_link_sign_paste_and_see_the_wallet(conversation: Conversation, db
 async def test_a_bad_signature_gets_a_clear_message_and_changes_nothing(
     conversation: Conversation,
 ) -> None:
-    ada = chat_user(conversation, "ada")
+    ada = await member(conversation, "ada")
     key, mallory = Account.create(), Account.create()
     await ada.send(f"/wallet link {key.address}")
     message = ada.last.text
@@ -101,7 +109,7 @@ async def test_a_bad_signature_gets_a_clear_message_and_changes_nothing(
 
 
 async def test_a_replayed_signature_is_refused(conversation: Conversation) -> None:
-    ada = chat_user(conversation, "ada")
+    ada = await member(conversation, "ada")
     key: LocalAccount = Account.create()
     await ada.send(f"/wallet link {key.address}")
     signature = sign(key, ada.last.text)
@@ -131,18 +139,44 @@ async def test_typed_text_that_is_no_signature_still_answers_a_text_task(
     assert saved == '"A cat sleeping on a red sofa"'
 
 
-async def test_a_hex_text_with_no_link_waiting_goes_to_the_tasks(
-    conversation: Conversation,
+async def test_a_signature_with_no_link_waiting_says_how_to_link_and_is_not_saved(
+    conversation: Conversation, db: Database
 ) -> None:
+    await active_batch(db, Kind.text, items=1, overlap=1)
     ada = chat_user(conversation, "ada")
+    await ada.send("/start")
+    await ada.press(EN["button.agree"])
 
     await ada.send("0x" + "ab" * 65)
 
-    assert ada.text == EN["text.no_task"]
+    assert ada.text == EN["wallet.stray_signature_unlinked"]
+    assert await db.fetch_value("SELECT COUNT(*) FROM answers") == 0
+
+
+async def test_a_signature_pasted_again_after_linking_is_no_text_answer(
+    conversation: Conversation, db: Database
+) -> None:
+    await active_batch(db, Kind.text, items=1, overlap=1)
+    ada = chat_user(conversation, "ada")
+    key: LocalAccount = Account.create()
+    await ada.send("/start")
+    await ada.press(EN["button.agree"])
+    await ada.send(f"/wallet link {key.address}")
+    signature = sign(key, ada.last.text)
+    await ada.send(signature)
+    assert ada.text.startswith(EN["wallet.linked"])
+    await ada.send("/task")
+
+    await ada.send(signature)
+
+    assert ada.text == EN["wallet.stray_signature_linked"].format(address=key.address)
+    assert await db.fetch_value("SELECT COUNT(*) FROM answers") == 0
+    await ada.send("A cat sleeping on a red sofa")
+    assert await db.fetch_value("SELECT value FROM answers") == '"A cat sleeping on a red sofa"'
 
 
 async def test_wallet_usage_and_a_malformed_address(conversation: Conversation) -> None:
-    ada = chat_user(conversation, "ada")
+    ada = await member(conversation, "ada")
 
     await ada.send("/wallet link")
     assert ada.text == EN["wallet.link_usage"]
@@ -155,7 +189,7 @@ async def test_wallet_usage_and_a_malformed_address(conversation: Conversation) 
 
 
 async def test_a_russian_member_links_a_wallet_in_russian(conversation: Conversation) -> None:
-    ivan = chat_user(conversation, "ivan", language="ru")
+    ivan = await member(conversation, "ivan", language="ru")
     key, stranger = Account.create(), Account.create()
 
     await ivan.send(f"/wallet link {key.address}")
@@ -176,7 +210,7 @@ async def test_without_a_linker_wallet_says_it_is_not_available(
 ) -> None:
     services = services_for(db, clock, tmp_path / "data")
     conversation = Conversation(services, throttle=Throttle(rate=1000, burst=1000))
-    ada = chat_user(conversation, "ada")
+    ada = await member(conversation, "ada")
 
     await ada.send("/wallet link 0x52908400098527886E0F7030069857D2E4169EE7")
 

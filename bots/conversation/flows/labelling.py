@@ -21,9 +21,22 @@ def consent_needed(p: Person, batch_ref: str = "") -> list[Reply]:
     return [consent_request(p, batch_ref)]
 
 
-async def next_task(s: Services, p: Person, batch_id: int | None = None) -> list[Reply]:
+async def next_task(
+    s: Services, p: Person, batch_id: int | None = None, *, picked: bool = False
+) -> list[Reply]:
+    """The member's next task. `picked`: they asked for `batch_id` (/task N, a batch's button),
+    and keep getting its tasks until it has nothing for them (stored, so it outlives a restart)."""
     if not p.profile.consented:
         return consent_needed(p, str(batch_id or ""))
+    if picked and batch_id is not None:
+        return await pick_batch(s, p, batch_id)
+    chosen = await s.engine.chosen_batch(p.member)
+    if chosen is not None:
+        task = await s.engine.next_task(p.member, chosen, only=True)
+        if task is not None:
+            return [render_task(p.t, task)]
+        await s.engine.choose_batch(p.member, None)
+        return [Reply(p.t("task.batch_done", batch=chosen), buttons=((start_button(p),),))]
     task = await s.engine.next_task(p.member, batch_id)
     if task is None:
         ban = await ban_of(s.db, p.profile.id)
@@ -31,6 +44,40 @@ async def next_task(s: Services, p: Person, batch_id: int | None = None) -> list
             return [Reply(p.t("task.suspended", reason=ban.reason))]
         return [Reply(p.t("task.none_left"))]
     return [render_task(p.t, task)]
+
+
+async def pick_batch(s: Services, p: Person, batch_id: int) -> list[Reply]:
+    """/task N: that batch's task, or why it cannot serve, or an offer to switch from a held one."""
+    others = ((start_button(p),),)
+    reason = await s.engine.closed_to(p.member, batch_id)
+    if reason is not None:
+        return [Reply(p.t(reason, batch=batch_id), buttons=others)]
+    held = await s.engine.current_task(p.member)
+    if held is not None and held.batch.id != batch_id:
+        from bots.conversation.callbacks import Action, encode
+
+        switch = (
+            Button(p.t("button.switch"), encode(Action.switch, str(batch_id))),
+            Button(p.t("button.keep"), encode(Action.task, "")),
+        )
+        text = p.t("task.switch_offer", held=held.batch.title, batch=batch_id)
+        return [Reply(text, buttons=(switch,))]
+    await s.engine.choose_batch(p.member, batch_id)
+    task = await s.engine.next_task(p.member, batch_id, only=True)
+    if task is None:
+        await s.engine.choose_batch(p.member, None)
+        return [Reply(p.t("task.batch_nothing", batch=batch_id), buttons=others)]
+    return [render_task(p.t, task)]
+
+
+async def switch_batch(s: Services, p: Person, batch_id: int | None) -> list[Reply]:
+    """The switch button: the held task goes back, the picked batch's task comes."""
+    if batch_id is None:
+        raise LeaseGone()
+    if not p.profile.consented:
+        return consent_needed(p, str(batch_id))
+    await s.engine.stop(p.member)
+    return await pick_batch(s, p, batch_id)
 
 
 def receipt_text(p: Person, receipt: Receipt, shown: str, batch: Batch) -> str:

@@ -63,14 +63,14 @@ async def start(s: Services, p: Person, payload: str) -> list[Reply]:
     batch_id = batch_ref(payload)
     if not p.profile.consented:
         return [consent_request(p, str(batch_id or ""))]
-    return [Reply(p.t("start.again")), *await next_task(s, p, batch_id)]
+    return [Reply(p.t("start.again")), *await next_task(s, p, batch_id, picked=True)]
 
 
 async def consent(s: Services, p: Person, ref: str) -> list[Reply]:
     await record_consent(s.db, p.profile.id, s.clock())
     agreed = await _refreshed(s, p)
     thanks = Reply(p.t("start.thanks"), edit=True)
-    return [thanks, *await next_task(s, agreed, batch_ref(ref))]
+    return [thanks, *await next_task(s, agreed, batch_ref(ref), picked=True)]
 
 
 async def _refreshed(s: Services, p: Person) -> Person:

@@ -2,7 +2,9 @@
 
 `/wallet link 0xADDRESS` replies with a Sign-In with Ethereum message, alone in its own reply so
 it copies whole. While that message waits, typed text that looks like a hex signature (`0x…`) is
-taken as its signature; any other text goes on to the text tasks.
+taken as its signature; any other text goes on to the text tasks. Signature-like text with no
+message waiting is never a text answer: the member is told their wallet is already linked (or how
+to link one), and nothing is saved.
 """
 
 from __future__ import annotations
@@ -87,5 +89,8 @@ async def pasted_signature(s: Services, p: Person, text: str) -> list[Reply] | N
     if s.wallet is None or not looks_like_signature(text):
         return None
     if await s.wallet.pending(p.profile.id) is None:
-        return None
+        linked = await s.wallet.show(p.profile.id)
+        if linked is None:
+            return [Reply(p.t("wallet.stray_signature_unlinked"))]
+        return [Reply(p.t("wallet.stray_signature_linked", address=linked.address))]
     return await finish(s.wallet, p, text)
