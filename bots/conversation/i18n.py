@@ -20,6 +20,7 @@ from typing import Any
 
 from babel.messages.pofile import read_po
 
+from bots.conversation.display import shown
 from tasks.problems import Problem
 
 LOCALES = Path(__file__).parent / "locales"
@@ -80,6 +81,10 @@ def pick_language(*candidates: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+def _shown(params: dict[str, Any]) -> dict[str, Any]:
+    return {name: shown(value) for name, value in params.items()}
+
+
 class Translator:
     def __init__(self, language: str):
         self.language = language
@@ -88,7 +93,7 @@ class Translator:
         template = catalog(self.language).get(key) or catalog(DEFAULT_LANGUAGE).get(key)
         if template is None:
             raise KeyError(f"no message {key!r} in the catalogs")
-        return template.format(**params)
+        return template.format(**_shown(params))
 
     def count(self, key: str, count: int, **params: Any) -> str:
         """A counted phrase in the right plural form for `count` (also given as `{count}`)."""
@@ -99,21 +104,21 @@ class Translator:
         if forms is None:
             raise KeyError(f"no counted message {key!r} in the catalogs")
         index = min(plural_index(language, count), len(forms) - 1)
-        return forms[index].format(**{"count": count, **params})
+        return forms[index].format(**_shown({"count": count, **params}))
 
     def key_or_text(self, value: str) -> str:
         """A message key's text, or `value` itself when it is someone's own words."""
         try:
             return self(value)
         except KeyError:
-            return value
+            return str(shown(value))
 
     def problem(self, found: Problem) -> str:
         """A problem in this language when a catalog has its key, else its English text."""
         template = catalog(self.language).get(found.key)
         if template is None:
-            return found.text
+            return str(shown(found.text))
         try:
-            return template.format(**found.params)
+            return template.format(**_shown(found.params))
         except (KeyError, IndexError, ValueError):
-            return found.text
+            return str(shown(found.text))
