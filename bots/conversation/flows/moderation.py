@@ -124,6 +124,8 @@ async def progress(s: Services, p: Person, args: str) -> list[Reply]:
                 title=b.title,
                 state=p.t(f"state.{b.state}"),
                 items=pr.items,
+                gold=pr.gold_items,
+                gold_answers=pr.gold_answers,
                 complete=pr.complete_items,
                 counted=pr.counted_answers,
                 wanted=pr.wanted_answers,
