@@ -76,8 +76,6 @@ class ConsoleAdapter:
                 return
             if not line.strip():
                 continue
-            if line.strip().isdigit() and not self.buttons:  # a button shown before a restart
-                self.buttons = await self.conversation.waiting_buttons(self.sender)
             try:
                 event = self.parse(line.strip())
             except ConsoleInputError as error:

@@ -142,3 +142,16 @@ def test_review_list_shows_a_recording_as_a_recording_not_as_a_dict(isolated_env
     assert result.exit_code == 0
     assert "recording, 2.5 s: ab12.ogg" in result.stdout
     assert "{'file'" not in result.stdout
+
+
+async def test_accepting_an_answer_twice_tells_its_author_once(db: Database) -> None:
+    author, answer = await a_pending_text_answer(db)
+    moderator = (await member(db, "mod")).profile_id
+    queue = ReviewQueue(db, clock=ManualClock())
+
+    assert await queue.decide(answer, accepted=True, moderator_id=moderator) == "accepted"
+    assert await queue.decide(answer, accepted=True, moderator_id=moderator) == "accepted"
+
+    keys = await db.fetch_all("SELECT key FROM notifications WHERE profile_id = ?", (author,))
+    assert [row[0] for row in keys] == ["quality.accepted"]
+    assert await balance(db, author) == 10**18, "and credited once"
