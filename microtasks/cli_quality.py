@@ -6,6 +6,7 @@ import os
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -93,6 +94,15 @@ async def resolve_moderator(db: Database, acting: str, moderators: Collection[st
     return profile_id
 
 
+def _answer_text(value: object) -> str:
+    """An answer as an operator reads it: a recording by its length and file name."""
+    if isinstance(value, dict) and "file" in value:
+        return f"recording, {value.get('duration', '?')} s: {PurePath(str(value['file'])).name}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
 @review_app.command("list")
 def review_list(limit: int = 20) -> None:
     """Text and voice answers waiting for review, then open appeals."""
@@ -104,7 +114,7 @@ def review_list(limit: int = 20) -> None:
     for column in ("answer", "batch", "member", "answer text", "state", "appeal"):
         table.add_column(column)
     for e in entries:
-        value = e.value if isinstance(e.value, str) else str(e.value)
+        value = _answer_text(e.value)
         table.add_row(
             str(e.answer_id), e.batch_title, str(e.profile_id), value[:80], e.status, e.appeal or ""
         )

@@ -62,6 +62,7 @@ class Progress:
     surplus_answers: int
     live_leases: int
     members: int
+    gold_answers: int = 0  # answers on gold items: they check members, not part of completion
 
 
 def batch_from_row(row: sqlite3.Row) -> BatchRow:
@@ -264,9 +265,11 @@ async def batch_progress(db: Database, batch_id: int, now: float) -> Progress:
             (batch_id,),
         ).fetchone()
         answers = raw.execute(
-            "SELECT count(*) FILTER (WHERE counted = 0), count(DISTINCT profile_id)"
+            "SELECT count(*) FILTER (WHERE counted = 0), count(DISTINCT profile_id),"
+            " count(*) FILTER (WHERE item_id IN"
+            " (SELECT id FROM items WHERE batch_id = ? AND is_gold))"
             " FROM answers WHERE batch_id = ?",
-            (batch_id,),
+            (batch_id, batch_id),
         ).fetchone()
         live = raw.execute(
             "SELECT count(*) FROM leases WHERE batch_id = ? AND state = 'live' AND expires_at > ?",
@@ -281,6 +284,7 @@ async def batch_progress(db: Database, batch_id: int, now: float) -> Progress:
             surplus_answers=answers[0],
             live_leases=live,
             members=answers[1],
+            gold_answers=answers[2],
         )
 
     return await db.read(job)

@@ -68,11 +68,15 @@ def accept(
     decided_by: int | None = None,
     notify_batch: str | None = None,
 ) -> int:
-    """Accept an answer: it counts if its item has room, and its reward is credited."""
+    """Accept an answer: it counts if its item has room, and its reward is credited.
+
+    The author is told once: accepting an answer that is accepted already sends no new notice.
+    """
+    told_already = facts.status == "accepted"
     counted = facts.counted or quality.item_has_room(raw, facts.item_id)
     quality.decide(raw, facts.id, "accepted", now=now, decided_by=decided_by, counted=counted)
     units = credit(raw, facts, amount, cause, now)
-    if notify_batch is not None:
+    if notify_batch is not None and not told_already:
         enqueue(raw, facts.profile_id, "quality.accepted", {"batch": notify_batch}, now)
     return units
 

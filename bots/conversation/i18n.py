@@ -2,16 +2,25 @@
 
 Message ids are keys (`task.saved`); the English catalog holds the English text. Parameters use
 Python's `{name}` formatting. A key missing from a language falls back to English.
+
+Counted phrases are plural entries: `msgid KEY`, `msgid_plural KEY`, and one `msgstr[i]` per
+plural form of the language (English: one, other; Russian: one, few, many), chosen by the
+catalog's `Plural-Forms` rule. Ask for them with `Translator.count(KEY, n, **params)`; the
+count is also passed to the text as `{count}`. Plain keys keep working through `catalog()` and
+`Translator.__call__`.
 """
 
 from __future__ import annotations
 
+import gettext
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from babel.messages.pofile import read_po
 
+from bots.conversation.display import shown
 from tasks.problems import Problem
 
 LOCALES = Path(__file__).parent / "locales"
@@ -20,13 +29,41 @@ LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 
 
 @cache
-def catalog(language: str) -> dict[str, str]:
+def _parsed(
+    language: str,
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]], Callable[[int], int]]:
     path = LOCALES / f"{language}.po"
     if not path.exists():
-        return {}
+        return {}, {}, lambda n: int(n != 1)
     with path.open("rb") as handle:
         parsed = read_po(handle, locale=language)
-    return {str(m.id): str(m.string) for m in parsed if m.id and m.string}
+    plain: dict[str, str] = {}
+    counted: dict[str, tuple[str, ...]] = {}
+    for message in parsed:
+        if not message.id:
+            continue
+        if message.pluralizable:
+            forms = tuple(str(form) for form in message.string)
+            if all(forms):
+                counted[str(message.id[0])] = forms
+        elif message.string:
+            plain[str(message.id)] = str(message.string)
+    return plain, counted, gettext.c2py(parsed.plural_expr)
+
+
+def catalog(language: str) -> dict[str, str]:
+    """The plain (uncounted) messages of a language: key -> text."""
+    return _parsed(language)[0]
+
+
+def plural_catalog(language: str) -> dict[str, tuple[str, ...]]:
+    """The counted messages of a language: key -> its texts, one per plural form."""
+    return _parsed(language)[1]
+
+
+def plural_index(language: str, count: int) -> int:
+    """Which of a counted message's forms the catalog's Plural-Forms rule picks for `count`."""
+    return _parsed(language)[2](abs(count))
 
 
 def supported_languages() -> list[str]:
@@ -44,6 +81,10 @@ def pick_language(*candidates: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+def _shown(params: dict[str, Any]) -> dict[str, Any]:
+    return {name: shown(value) for name, value in params.items()}
+
+
 class Translator:
     def __init__(self, language: str):
         self.language = language
@@ -52,21 +93,32 @@ class Translator:
         template = catalog(self.language).get(key) or catalog(DEFAULT_LANGUAGE).get(key)
         if template is None:
             raise KeyError(f"no message {key!r} in the catalogs")
-        return template.format(**params)
+        return template.format(**_shown(params))
+
+    def count(self, key: str, count: int, **params: Any) -> str:
+        """A counted phrase in the right plural form for `count` (also given as `{count}`)."""
+        language = self.language
+        forms = plural_catalog(language).get(key)
+        if forms is None:
+            language, forms = DEFAULT_LANGUAGE, plural_catalog(DEFAULT_LANGUAGE).get(key)
+        if forms is None:
+            raise KeyError(f"no counted message {key!r} in the catalogs")
+        index = min(plural_index(language, count), len(forms) - 1)
+        return forms[index].format(**_shown({"count": count, **params}))
 
     def key_or_text(self, value: str) -> str:
         """A message key's text, or `value` itself when it is someone's own words."""
         try:
             return self(value)
         except KeyError:
-            return value
+            return str(shown(value))
 
     def problem(self, found: Problem) -> str:
         """A problem in this language when a catalog has its key, else its English text."""
         template = catalog(self.language).get(found.key)
         if template is None:
-            return found.text
+            return str(shown(found.text))
         try:
-            return template.format(**found.params)
+            return template.format(**_shown(found.params))
         except (KeyError, IndexError, ValueError):
-            return found.text
+            return str(shown(found.text))

@@ -215,7 +215,7 @@ async def test_a_member_sees_their_standing_history_and_the_leaderboard(
         "Accuracy on check items: 50% of 2",
         "Rank: #1",
         "Level: 0 (levels unlock more batches)",
-        "Streak: 1 day(s) in a row",
+        "Streak: 1 day in a row",
     ]
     await bob.send("/leaderboard")
     assert bob.text.splitlines() == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from microtasks.cli import app
 from storage.database import Database
 from storage.ledger import balance
 from tasks.engine import TaskEngine
-from tasks.kinds import Kind
+from tasks.kinds import Kind, VoiceAnswer
 from tasks.problems import InputError
 from tasks.review_queue import ReviewQueue
 from tests.clock import ManualClock
@@ -118,3 +119,39 @@ def test_the_ledger_and_review_commands(isolated_environment) -> None:
     assert code == 2 and "amount must be a number of tokens" in err
     code, out, _ = run("review", "list")
     assert code == 0 and "nothing is waiting for a decision" in out
+
+
+def test_review_list_shows_a_recording_as_a_recording_not_as_a_dict(isolated_environment) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+
+    async def a_recording_waiting_for_review() -> None:
+        db = await Database.open(isolated_environment / "data" / "microtasks.db")
+        try:
+            await active_batch(db, Kind.voice, items=1, overlap=1, title="Read aloud")
+            engine = TaskEngine(db, clock=ManualClock())
+            reader = await member(db, "reader")
+            task = await engine.next_task(reader)
+            assert task is not None
+            await engine.submit(reader, task.token, VoiceAnswer("data/voice/ab12.ogg", 2.5))
+        finally:
+            await db.close()
+
+    asyncio.run(a_recording_waiting_for_review())
+    result = runner.invoke(app, ["review", "list"])
+    assert result.exit_code == 0
+    assert "recording, 2.5 s: ab12.ogg" in result.stdout
+    assert "{'file'" not in result.stdout
+
+
+async def test_accepting_an_answer_twice_tells_its_author_once(db: Database) -> None:
+    author, answer = await a_pending_text_answer(db)
+    moderator = (await member(db, "mod")).profile_id
+    queue = ReviewQueue(db, clock=ManualClock())
+
+    assert await queue.decide(answer, accepted=True, moderator_id=moderator) == "accepted"
+    assert await queue.decide(answer, accepted=True, moderator_id=moderator) == "accepted"
+
+    keys = await db.fetch_all("SELECT key FROM notifications WHERE profile_id = ?", (author,))
+    assert [row[0] for row in keys] == ["quality.accepted"]
+    assert await balance(db, author) == 10**18, "and credited once"

@@ -43,6 +43,8 @@ async def decide(s: Services, p: Person, args: str, *, accepted: bool) -> list[R
     answer_id, reason = _id_and_rest(args)
     if answer_id is None:
         return [Reply(p.t("reviews.usage"))]
+    if not accepted and not reason:
+        return [Reply(p.t("reviews.needs_reason", id=answer_id))]
     status = await _queue(s).decide(
         answer_id, accepted=accepted, moderator_id=p.profile.id, reason=reason or None
     )

@@ -129,6 +129,8 @@ async def progress(s: Services, p: Person, args: str) -> list[Reply]:
                 title=b.title,
                 state=p.t(f"state.{b.state}"),
                 items=pr.items,
+                gold=pr.gold_items,
+                gold_answers=pr.gold_answers,
                 complete=pr.complete_items,
                 counted=pr.counted_answers,
                 wanted=pr.wanted_answers,
@@ -156,7 +158,11 @@ async def export(s: Services, p: Person, args: str) -> list[Reply]:
     batch_id = _batch_id(p, args, "export")
     if batch_id is None:
         return _needs_id(p, "export")
-    fmt = ExportFormat.csv if "csv" in args.lower().split() else ExportFormat.jsonl
+    extra = [word.lower() for word in args.split()[1:]]
+    formats = {f.value: f for f in ExportFormat}
+    if len(extra) > 1 or (extra and extra[0] not in formats):
+        return [Reply(p.t("export.bad_format", id=batch_id, given=" ".join(extra)))]
+    fmt = formats[extra[0]] if extra else ExportFormat.jsonl
     await s.batches.get(batch_id)
     s.data_dir.mkdir(parents=True, exist_ok=True)
     with SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=s.data_dir) as spool:

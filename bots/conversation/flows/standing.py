@@ -31,7 +31,7 @@ async def me(s: Services, p: Person) -> list[Reply]:
         lines.append(p.t("me.no_accuracy"))
     lines.append(p.t("me.rank", rank=st.rank) if st.rank else p.t("me.no_rank"))
     lines.append(p.t("me.level", level=st.level))
-    lines.append(p.t("me.streak", days=st.streak))
+    lines.append(p.t.count("me.streak", st.streak))
     return [Reply("\n".join(lines))]
 
 
