@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from scheduler.runner import Job, JobRunner, Run
 from scheduler.schedule import Cron, Every
 from scheduler.upkeep import tend_leases
 from storage.database import Database
+
+logger = logging.getLogger("microtasks.scheduler")
 
 if TYPE_CHECKING:
     from wallet.payouts.service import PayoutSettings  # web3: only when the payout job runs
@@ -39,7 +42,17 @@ class JobContext:
     image_senders: list[ImageSender] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.announcers = [a for a in self.adapters if isinstance(a, Announcer)]
+        self.announcers = []
+        for adapter in self.adapters:
+            if not isinstance(adapter, Announcer):
+                continue
+            if getattr(adapter, "announces", True):
+                self.announcers.append(adapter)
+            else:  # no community channel set: announcing there is off, not an error each round
+                logger.info(
+                    "scheduler.announcements_off",
+                    extra={"fields": {"platform": adapter.name, "reason": "no channel is set"}},
+                )
         self.image_senders = [a for a in self.adapters if isinstance(a, ImageSender)]
 
 

@@ -15,7 +15,9 @@ from typing import Protocol, runtime_checkable
 
 @runtime_checkable
 class Announcer(Protocol):
-    """Posts in the configured community channel, with a button that starts the batch."""
+    """Posts in the configured community channel, with a button that starts the batch.
+
+    An adapter whose `announces` attribute is False (no channel configured) is not asked to."""
 
     name: str
 

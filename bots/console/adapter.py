@@ -59,7 +59,7 @@ class ConsoleAdapter:
 
     async def announce(self, text: str, batch_id: int) -> None:
         """The community channel of the console is the terminal: print the announcement."""
-        self.say(f"📣 {text}\n   (/task {batch_id} to start)")
+        self.say(f"{text}\n   (/task {batch_id} to start)")  # the text brings its own 📣
 
     async def send_image(self, external_id: str, path: Path, caption: str) -> None:
         self.say(f"🖼 {caption}\n   {path}")

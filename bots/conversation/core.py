@@ -146,7 +146,8 @@ class Conversation:
             from_task = isinstance(event, Press) or (
                 isinstance(event, Text) and event.lease is not None
             )
-            return [Reply(p.t("task.gone"), edit=from_task)]
+            # a press may come from a task still held: a refusal, never shown over that task
+            return [Reply(p.t("task.gone"), edit=from_task, refusal=isinstance(event, Press))]
         except Exception:
             fields = {"event_type": type(event).__name__, "platform": event.sender.platform}
             logger.exception("conversation.failed", extra={"fields": fields})

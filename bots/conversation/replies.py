@@ -36,6 +36,11 @@ class Reply:
     image: str | None = None  # an https URL or a local file path to show with the text
     audio: str | None = None  # a local recording to play with the text (voice reviews)
     edit: bool = False  # replace the message whose button was pressed, instead of a new one
+    # A refused button press (a stale, forged or repeated one): shown briefly where the press was,
+    # as a Telegram toast (answerCallbackQuery text) or a Discord ephemeral message, leaving the
+    # pressed message, and its buttons, as they are. An adapter without such a notice shows it
+    # as any other reply (with `edit`, over the pressed message).
+    refusal: bool = False
 
     @property
     def all_buttons(self) -> list[Button]:

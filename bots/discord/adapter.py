@@ -163,6 +163,11 @@ class DiscordAdapter:
         self.config = config
         self.client = build_client(conversation, config)
 
+    @property
+    def announces(self) -> bool:
+        """Whether there is a channel to announce in (DISCORD_ANNOUNCE_CHANNEL_ID)."""
+        return self.config.announce_channel_id is not None
+
     async def announce(self, text: str, batch_id: int) -> None:
         """Post an announcement with a Start button to the configured channel."""
         await self.client.announce(text, batch_id)

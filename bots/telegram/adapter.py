@@ -133,9 +133,17 @@ class TelegramAdapter:
                 await application.stop()
             await application.shutdown()
 
-    async def announce(self, text: str, batch_id: int, *, language: str = "en") -> int:
-        """Post to the community chat with a button opening the private chat on `batch_id`."""
-        return await self.community.announce(text, batch_id, language=language)
+    @property
+    def announces(self) -> bool:
+        """Whether there is a community chat to announce in (TELEGRAM_COMMUNITY_CHAT)."""
+        return self.config.community_chat is not None
+
+    async def announce(self, text: str, batch_id: int, *, language: str | None = None) -> int:
+        """Post to the community chat with a button opening the private chat on `batch_id`,
+        its label in `language` (default: COMMUNITY_LANGUAGE)."""
+        return await self.community.announce(
+            text, batch_id, language=language or self.config.community_language
+        )
 
     async def send_image(self, external_id: str, path: Path, caption: str) -> Message:
         """A picture in the person's private chat (sendPhoto), its caption cut to Telegram's

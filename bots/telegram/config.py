@@ -26,6 +26,7 @@ class TelegramSettings(Protocol):
     telegram_webhook_secret: SecretStr | None
     moderators: list[str]
     data_dir: Path
+    community_language: str
 
 
 def api_urls(base_url: str | None) -> tuple[str, str]:
@@ -43,6 +44,7 @@ class TelegramConfig:
     data_dir: Path
     api_base_url: str | None = None  # None: Telegram's own servers
     community_chat: int | str | None = None  # a chat id or @username
+    community_language: str = "en"  # the language of the community chat's buttons
     webhook_url: str | None = None  # None: long polling
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
@@ -63,6 +65,7 @@ class TelegramConfig:
             data_dir=settings.data_dir,
             api_base_url=settings.telegram_api_base_url,
             community_chat=chat_ref(settings.telegram_community_chat),
+            community_language=settings.community_language,
             webhook_url=settings.telegram_webhook_url,
             webhook_listen=settings.telegram_webhook_listen,
             webhook_port=settings.telegram_webhook_port,

@@ -14,7 +14,6 @@ The core answers `Other` with a note of what the bot reads, within the member's 
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from telegram import Chat, Message, Update, User
@@ -27,9 +26,10 @@ from bots.conversation.replies import Reply
 from bots.telegram.events import command_of, sender_of
 from bots.telegram.files import TooBig, read_document, store_voice, voice_seconds
 from bots.telegram.moderators import CommunityAdmins
-from bots.telegram.render import Renderer
+from bots.telegram.render import Renderer, shorten
 
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+TOAST_LIMIT = 200  # characters of an answerCallbackQuery text
 
 
 class PrivateChat:
@@ -109,17 +109,25 @@ class PrivateChat:
         await self._serve(message.chat, Other(await self._sender(user)))
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer the callback query first (the member's spinner stops), then act and edit."""
+        """Answer the callback query (the member's spinner stops), then show the replies and
+        edit. A refused press is answered with a toast only: the pressed message, perhaps a
+        task the member still holds, stays as it is."""
         query = update.callback_query
         assert query is not None
-        with contextlib.suppress(BadRequest):  # too old to answer (the bot was down): act anyway
-            await query.answer()
         pressed = query.message if isinstance(query.message, Message) else None
         if pressed is not None and pressed.chat.type != Chat.PRIVATE:
             pressed = None
         chat_id = pressed.chat.id if pressed is not None else query.from_user.id
         event = Press(await self._sender(query.from_user), query.data or "")
-        await self.renderer.show(chat_id, await self.conversation.handle(event), pressed)
+        replies = await self.conversation.handle(event)
+        refusals = [reply for reply in replies if reply.refusal]
+        toast = shorten(refusals[0].text, TOAST_LIMIT) if refusals else None
+        try:
+            await query.answer(toast)
+        except BadRequest:  # too old to answer (the bot was down): say it in the chat instead
+            refusals = []
+        shown = [reply for reply in replies if not (reply.refusal and reply in refusals)]
+        await self.renderer.show(chat_id, shown, pressed)
 
     # --- replies out ----------------------------------------------------------------------------
 

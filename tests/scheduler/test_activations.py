@@ -65,6 +65,7 @@ async def test_an_activation_at_a_set_time_is_announced_once(
     assert (await BatchService(db).get(batch)).state == BatchState.active
     assert screen.getvalue().count("📣 New batch: Sentiment") == 1
     assert f"/task {batch}" in screen.getvalue()
+    assert "📣 📣" not in screen.getvalue()  # the announcement brings its own 📣
 
     clock.advance(60)
     await bot.tick()

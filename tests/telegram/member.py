@@ -48,6 +48,23 @@ class Member:
         self.server.user_clicks(self.user, message, data, check_button=False)
         return await self.answered(since, new=new, edits=edits)
 
+    async def taps(self, message: dict[str, Any], data: str, *, times: int) -> list[str | None]:
+        """`times` clicks on one button in quick succession (all sent before the bot reads the
+        first); the text of each toast (answerCallbackQuery), None where there was none."""
+        since = self.server.mark()
+        for _ in range(times):
+            self.server.user_clicks(self.user, message, data, check_button=False)
+        return await self.toasts(since, times)
+
+    async def toasts(self, since: int, count: int) -> list[str | None]:
+        """The texts of the first `count` callback answers since `since`, once they are in."""
+
+        def answers() -> list[Any]:
+            return self.server.calls("answerCallbackQuery")
+
+        await self.server.wait_until(lambda: sum(c.index >= since for c in answers()) >= count)
+        return [c.params.get("text") for c in answers() if c.index >= since][:count]
+
     async def opens_deep_link(self, payload: str, *, new: int = 1) -> dict[str, Any]:
         since = self.server.mark()
         self.server.user_opens_deep_link(self.user, payload)

@@ -159,18 +159,57 @@ async def test_a_voice_note_nobody_asked_for_is_not_downloaded(
     assert not (tmp_path / "data" / "voice").exists(), "nothing was stored"
 
 
-async def test_a_forged_or_stale_button_is_refused(db: Database, bot, member) -> None:
+async def test_a_forged_press_on_a_live_task_is_refused_by_a_toast_and_the_task_stays(
+    db: Database, bot, member
+) -> None:
     await active_batch(db, Kind.choice, items=3, overlap=1)
     ada, eve = member("Ada"), member("Eve")
     await onboard(ada)
     eves_task = await onboard(eve)
     _, adas_yes = ada.find("yes")
 
-    refused = await eve.press_data(eves_task, adas_yes.callback_data or "")
+    (toast,) = await eve.taps(eves_task, adas_yes.callback_data or "", times=1)
 
-    assert text_of(refused).startswith("This task is no longer yours")
-    assert button_texts(refused) == []
+    assert toast is not None and toast.startswith("This task is no longer yours")
     assert await db.fetch_value("SELECT count(*) FROM answers") == 0
+    await eve.press("no")  # her own task still works, and the refusal changed nothing
+    assert eve.texts[:2] == ["Thank you! Let's begin.", "✅ Saved: no"]
+    assert not [t for t in eve.texts if t.startswith("This task is no longer yours")]
+
+
+async def test_a_stale_press_leaves_the_member_s_live_task_and_its_buttons(
+    db: Database, bot, member
+) -> None:
+    await active_batch(db, Kind.choice, items=3, overlap=1)
+    ada = member("Ada")
+    first = await onboard(ada)
+    _, yes = ada.find("yes")
+    await ada.press("yes")
+    live = ada.last
+
+    (toast,) = await ada.taps(live, yes.callback_data or "", times=1)  # the first task's button
+
+    assert toast == "✅ Already saved."
+    await ada.press("no")
+    assert ada.texts[:3] == ["Thank you! Let's begin.", "✅ Saved: yes", "✅ Saved: no"]
+    assert first["message_id"] != live["message_id"]
+
+
+async def test_a_double_tap_saves_once_keeps_the_receipt_and_sends_the_next_task_once(
+    db: Database, bot, member
+) -> None:
+    await active_batch(db, Kind.choice, items=3, overlap=1)
+    ada = member("Ada")
+    task = await onboard(ada)
+    _, yes = ada.find("yes")
+
+    toasts = await ada.taps(task, yes.callback_data or "", times=2)
+
+    assert toasts == [None, "✅ Already saved."]
+    await ada.press("no")  # the next task, shown once, answered
+    assert ada.texts[:3] == ["Thank you! Let's begin.", "✅ Saved: yes", "✅ Saved: no"]
+    assert len([t for t in ada.texts if "📋 choice batch" in t]) == 1, "one task waits, once"
+    assert await db.fetch_value("SELECT count(*) FROM answers") == 2
 
 
 async def test_an_image_item_is_sent_as_a_photo_and_answered_in_its_caption(

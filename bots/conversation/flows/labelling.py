@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bots.conversation import recordings
@@ -124,7 +125,9 @@ async def _submit(
 async def _answer(
     s: Services, p: Person, token: str, value: Any, *, from_button: bool
 ) -> list[Reply]:
-    _, done = await _submit(s, p, token, value, from_button=from_button)
+    receipt, done = await _submit(s, p, token, value, from_button=from_button)
+    if receipt.verdict is None and from_button:  # a second press of an answered task's button:
+        return [replace(done, refusal=True)]  # its receipt stays, the next task is out already
     return [done, *await next_task(s, p)]
 
 
