@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 EXIT_FAILED = 1
+EXIT_UNREACHABLE = 3  # the node could not be reached: try again later (docs/payouts.md)
 payouts_app = typer.Typer(
     help="Token payouts: who is owed what, pay them on chain, follow the runs.",
     no_args_is_help=True,
@@ -45,6 +46,18 @@ def stop(message: str) -> NoReturn:
     raise typer.Exit(EXIT_FAILED)
 
 
+def unreachable_node(detail: object) -> NoReturn:
+    """The node could not be reached: one line and exit status 3, whatever call it was."""
+    print(
+        mask_secrets(
+            f"microtasks: payouts stopped: the node could not be reached ({detail}); what was "
+            "written is kept, and `microtasks payouts run` carries on from there"
+        ),
+        file=sys.stderr,
+    )
+    raise typer.Exit(EXIT_UNREACHABLE)
+
+
 @asynccontextmanager
 async def payouts_of(settings: Settings, db: Database) -> AsyncIterator[Payouts]:
     from wallet.chain import ChainError
@@ -59,6 +72,7 @@ async def payouts_of(settings: Settings, db: Database) -> AsyncIterator[Payouts]
 
 
 def with_payouts(work: Callable[[Payouts], Awaitable[T]]) -> T:
+    from wallet.chain import NodeUnreachable, unreachable
     from wallet.payouts.lock import PayoutsBusy
     from wallet.treasury import Shortfall
 
@@ -74,7 +88,13 @@ def with_payouts(work: Callable[[Payouts], Awaitable[T]]) -> T:
         stop(str(error))
     except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.ClickException):
         raise
+    except NodeUnreachable as error:
+        logger.warning("payouts.node_unreachable")
+        unreachable_node(error)
     except Exception as error:  # a node or network failure mid-way: one masked line, not a trace
+        if unreachable(error):
+            logger.warning("payouts.node_unreachable")
+            unreachable_node(type(error).__name__)
         logger.exception("payouts.failed")  # the log formatter masks secrets, the URL included
         stop(
             mask_secrets(f"payouts stopped: {type(error).__name__}: {error}")

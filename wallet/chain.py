@@ -40,6 +40,38 @@ class ChainError(Exception):
     """The chain or the token cannot be used; the message says what to fix."""
 
 
+class NodeUnreachable(Exception):
+    """The node could not be reached (connection refused or dropped, timeout): nothing to fix in
+    the settings; what was written is kept and the same command carries on later."""
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether this error (or one it came from) is a failure to reach the node at all, as
+    opposed to an answer from it (a refusal, a revert)."""
+    import asyncio
+
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, NodeUnreachable | ConnectionError | asyncio.TimeoutError):
+            return True
+        name = type(seen).__name__
+        if name in (
+            "ClientConnectionError",
+            "ClientConnectorError",
+            "ServerDisconnectedError",
+            "ClientOSError",
+            "ProviderConnectionError",
+            "ServerTimeoutError",
+        ):
+            return True
+        if isinstance(seen, OSError) and not isinstance(seen, FileNotFoundError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 @dataclass(frozen=True)
 class ChainOptions:
     """What the operator chose (see microtasks/settings.py: CHAIN_*, TOKEN_ADDRESS, ...)."""

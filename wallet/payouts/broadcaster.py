@@ -15,7 +15,7 @@ from enum import Enum
 from storage import payouts as store
 from storage.database import Database
 from storage.payouts import NewTx, Signed, Tx
-from wallet.chain import Chain, ChainError, Fees
+from wallet.chain import Chain, ChainError, Fees, NodeUnreachable, unreachable
 from wallet.faults import crash_point
 from wallet.treasury import Shortfall, Treasury
 
@@ -100,6 +100,11 @@ class Broadcaster:
             await self.chain.w3.eth.send_raw_transaction(version.raw)
             outcome = Sent.accepted
         except Exception as error:
+            if unreachable(error):
+                raise NodeUnreachable(
+                    f"the node could not be reached while sending transaction {tx.nonce} "
+                    f"({version.hash}); it is kept and `microtasks payouts run` will send it again"
+                ) from error
             outcome = self._classify(tx, error)
         crash_point("after_broadcast")
         if outcome is Sent.accepted:
