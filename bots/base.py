@@ -16,3 +16,9 @@ class ChatAdapter(Protocol):
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until `stop` is set (or, for the console, until its input ends)."""
         ...
+
+
+class AdapterStartFailed(RuntimeError):
+    """An adapter could not start for a reason the operator fixes (a rejected token, an
+    unreachable API): the message says what, in one line, without any secret. `microtasks run`
+    prints it alone and exits with status 2."""

@@ -39,6 +39,7 @@ def settings_or_exit() -> Settings:
 
 def run_command(main: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine; a database that cannot be used, or bad input, is one line."""
+    from bots.base import AdapterStartFailed
     from storage.database import DatabaseUnavailable
     from storage.schema import SchemaError
     from tasks.problems import InputError
@@ -47,5 +48,5 @@ def run_command(main: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(main)
     except DatabaseUnavailable as error:
         fail(f"bad setting: DATABASE_URL: {error}")
-    except (SchemaError, InputError) as error:
+    except (SchemaError, InputError, AdapterStartFailed) as error:
         fail(str(error))

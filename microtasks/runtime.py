@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from bots.base import ChatAdapter
 from bots.console.adapter import ConsoleAdapter
@@ -88,8 +90,20 @@ async def scheduled_jobs(
         yield
 
 
+def warn_if_unwritable(data_dir: Path) -> None:
+    """A warning at start when DATA_DIR cannot be written: voice notes and exports need it."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        log_event(logger, "data_dir.not_writable", logging.WARNING, path=data_dir, error=reason)
+
+
 async def serve(settings: Settings) -> None:
     """`microtasks run`: every configured adapter on one database."""
+    warn_if_unwritable(settings.data_dir)
     async with open_database(settings) as db:
         conversation = build_conversation(settings, db)
         await load_sample_batches(settings, conversation.services)

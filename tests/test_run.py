@@ -34,6 +34,28 @@ def test_run_with_no_configuration_uses_the_console_and_exits_at_end_of_input(
     assert (tmp_path / "data" / "microtasks.db").exists()
 
 
+def test_run_warns_at_start_when_the_data_folder_cannot_be_written(tmp_path: Path) -> None:
+    (tmp_path / "not-a-folder").write_text("a file where DATA_DIR's parent should be")
+    done = subprocess.run(
+        [MICROTASKS, "run"],
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DATA_DIR": str(tmp_path / "not-a-folder" / "data"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'microtasks.db'}",
+        },
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    (warning,) = [line for line in done.stderr.splitlines() if "data_dir.not_writable" in line]
+    assert "level=warning" in warning and "not-a-folder" in warning
+    assert "event=bot.started" in done.stderr
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_a_running_bot_cleanly(tmp_path: Path, stop: signal.Signals) -> None:
     bot = subprocess.Popen(

@@ -1,4 +1,9 @@
-"""Replies as terminal text: buttons become numbered choices."""
+"""Replies as terminal text: buttons become numbered choices.
+
+The reply's own text is printed verbatim, every line as it is (no indent): a member copies text
+from the terminal, such as the wallet message to sign, and must get exactly what was sent. Only
+what the console adds (buttons, images, recordings, saved files) is indented.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,7 @@ INDENT = "    "
 
 def render(reply: Reply, first_number: int, outbox: Path) -> tuple[str, list[Button]]:
     """The text to print for a reply and the buttons it numbered, from `first_number` on."""
-    lines = [("(edited) " if reply.edit else "") + reply.text.splitlines()[0]]
-    lines += [INDENT + line for line in reply.text.splitlines()[1:]]
+    lines = [("(edited) " if reply.edit else "") + reply.text]
     if reply.image:
         lines.append(f"{INDENT}[image: {reply.image}]")
     if reply.audio:

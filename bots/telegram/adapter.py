@@ -18,6 +18,7 @@ from telegram import InputFile, Message
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bots.base import AdapterStartFailed
 from bots.conversation.core import Conversation
 from bots.telegram.commands import ModeratorMenus, register_commands
 from bots.telegram.community import Community
@@ -33,7 +34,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 RATE_LIMIT_RETRIES = 3
 
 
-class TelegramStartFailed(RuntimeError):
+class TelegramStartFailed(AdapterStartFailed):
     """The bot could not start; the message says why, without the token."""
 
 

@@ -160,3 +160,35 @@ def test_russian_replies_and_a_forged_button(tmp_path: Path) -> None:
 
     assert catalog("ru")["start.welcome"] in out
     assert "! there is no button 9" in out
+
+
+def test_a_member_signs_the_wallet_message_copied_from_the_terminal(tmp_path: Path) -> None:
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    key = Account.create()
+    member = subprocess.Popen(
+        [MICROTASKS, "chat", "--as", "ada"],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "SAMPLE_BATCHES": "false", "LOG_LEVEL": "WARNING"},
+    )
+    assert member.stdin is not None and member.stdout is not None
+    member.stdin.write(f"/wallet link {key.address}\n")
+    member.stdin.flush()
+    shown: list[str] = []
+    while not shown or "Expiration Time:" not in shown[-1]:
+        line = member.stdout.readline()
+        assert line, "the console ended before showing the whole message to sign"
+        if shown or "wants you to sign in" in line:
+            shown.append(line.rstrip("\n"))
+    copied = "\n".join(shown)  # what a member selects and copies in the terminal
+    signature = "0x" + key.sign_message(encode_defunct(text=copied)).signature.hex()
+    out, errors = member.communicate(signature + "\n", timeout=60)
+
+    assert member.returncode == 0, errors
+    assert catalog("en")["wallet.linked"] in out
+    assert "This signature is not from" not in out

@@ -65,7 +65,7 @@ async def test_a_moderator_exports_answers_as_a_document(db: Database, bot, mo, 
     export = await mo.send(f"/export {batch_id}")
 
     assert export["document"]["file_name"] == f"batch-{batch_id}.jsonl"
-    assert export["caption"] == f"Batch #{batch_id}: 1 answers."
+    assert export["caption"] == f"Batch #{batch_id}: 1 answer."
     content = mo.server.file_content(export["document"]["file_id"])
     assert json.loads(content)["value"] == "yes" and b"Ada" not in content
 

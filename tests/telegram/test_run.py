@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -14,8 +15,9 @@ MICROTASKS = str(Path(sys.executable).parent / "microtasks")
 
 
 async def start(
-    workdir: Path, token: str, server: FakeTelegramServer
+    workdir: Path, token: str, server: FakeTelegramServer | str
 ) -> asyncio.subprocess.Process:
+    api = server if isinstance(server, str) else server.api_base_url
     return await asyncio.create_subprocess_exec(
         MICROTASKS,
         "run",
@@ -23,7 +25,7 @@ async def start(
         env={
             "PATH": "/usr/bin:/bin",
             "TELEGRAM_BOT_TOKEN": token,
-            "TELEGRAM_API_BASE_URL": server.api_base_url,
+            "TELEGRAM_API_BASE_URL": api,
             "LOG_LEVEL": "WARNING",
             "SAMPLE_BATCHES": "true",  # asked for: with a token alone, none are loaded
         },
@@ -59,6 +61,27 @@ async def test_a_rejected_token_stops_the_bot_without_showing_the_token(
     bot = await start(tmp_path, wrong, server)
     _, stderr = await asyncio.wait_for(bot.communicate(), timeout=20)
 
-    assert bot.returncode != 0
-    assert b"TELEGRAM_BOT_TOKEN was rejected by Telegram" in stderr
+    assert bot.returncode == 2
+    assert stderr.decode().splitlines() == [
+        "microtasks: TELEGRAM_BOT_TOKEN was rejected by Telegram; copy it again from @BotFather"
+    ], "the one line alone, no traceback"
     assert wrong.encode() not in stderr and b"AAWrongToken" not in stderr
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_an_unreachable_bot_api_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    api = f"http://127.0.0.1:{closed_port()}"
+    token = "123456789:AAUnreachableUnreachableUnreach00"
+    bot = await start(tmp_path, token, api)
+    _, stderr = await asyncio.wait_for(bot.communicate(), timeout=60)
+
+    assert bot.returncode == 2
+    (line,) = stderr.decode().splitlines()
+    assert line.startswith(f"microtasks: could not reach the Telegram Bot API at {api}/bot")
+    assert "Traceback" not in line and token not in line

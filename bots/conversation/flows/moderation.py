@@ -54,7 +54,7 @@ def _import_failed(p: Person, filename: str, failed: ImportFailed) -> list[Reply
     ordered = sorted(failed.problems, key=lambda found: found.line)
     lines += [f"{filename}:{f.line}: {p.t.problem(f.problem)}" for f in ordered[:20]]
     if len(ordered) > 20:
-        lines.append(p.t("import.more_errors", count=len(ordered) - 20))
+        lines.append(p.t.count("import.more_errors", len(ordered) - 20))
     return [Reply("\n".join(lines))]
 
 
@@ -84,11 +84,11 @@ async def import_upload(s: Services, p: Person, filename: str, content: bytes) -
         return [Reply(p.t("import.duplicate", filename=filename, id=duplicate.existing))]
     return [
         Reply(
-            p.t(
+            p.t.count(
                 "import.done",
+                len(draft.items),
                 id=batch_id,
                 kind=draft.settings.kind.value,
-                count=len(draft.items),
                 title=draft.settings.title,
             )
         )
@@ -176,7 +176,7 @@ async def export(s: Services, p: Person, args: str) -> list[Reply]:
         data = sink.read()
     return [
         Reply(
-            p.t("export.done", id=batch_id, count=count),
+            p.t.count("export.done", count, id=batch_id),
             files=(OutFile(f"batch-{batch_id}.{fmt.value}", data),),
         )
     ]

@@ -64,10 +64,8 @@ async def link(linker: WalletLinker, p: Person, address: str) -> list[Reply]:
     if not address:
         return [Reply(p.t("wallet.link_usage"))]
     challenge = await linker.start(p.profile.id, account_label(p), address)
-    steps = p.t(
-        "wallet.sign_steps",
-        address=challenge.address,
-        minutes=max(1, challenge.ttl_seconds // 60),
+    steps = p.t.count(
+        "wallet.sign_steps", max(1, challenge.ttl_seconds // 60), address=challenge.address
     )
     return [Reply(steps), Reply(challenge.message, expects=Expect.text)]
 
