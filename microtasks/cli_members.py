@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,10 +16,12 @@ from microtasks.cli_quality import (
     run_with_db,
     run_with_settings,
 )
-from microtasks.settings import Settings
 from storage import bans
 from storage.database import Database
 from tasks.bans import Banned, ban_member, unban_member
+
+if TYPE_CHECKING:
+    from microtasks.settings import Settings
 
 members_app = typer.Typer(
     help="The community's members: list them, ban and unban.", no_args_is_help=True
