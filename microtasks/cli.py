@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from microtasks.cli_batches import batch_app
+from microtasks.cli_chain import chain_app
 from microtasks.cli_common import fail, run_command, settings_or_exit
 from microtasks.cli_jobs import jobs_app
 from microtasks.cli_members import members_app
@@ -28,6 +29,7 @@ app.add_typer(batch_app, name="batch")
 app.add_typer(review_app, name="review")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(payouts_app, name="payouts")
+app.add_typer(chain_app, name="chain")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(members_app, name="members")
 

@@ -13,6 +13,7 @@ crowd-kit and pandas are imported only here, when a batch is aggregated (they ar
 
 from __future__ import annotations
 
+import asyncio
 import json
 import warnings
 from collections import Counter, defaultdict
@@ -174,4 +175,6 @@ async def aggregate(
     db: Database, batch_id: int, kind: Kind, method: Method = Method.ds
 ) -> BatchResult:
     rows = await db.read(lambda raw: aggregation_rows(raw, batch_id))
-    return aggregate_rows(batch_id, kind, rows, method)
+    # The models take seconds on a large batch: compute them on a worker thread, so the event
+    # loop (chat, the other jobs) keeps running meanwhile.
+    return await asyncio.to_thread(aggregate_rows, batch_id, kind, rows, method)

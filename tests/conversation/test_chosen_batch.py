@@ -78,6 +78,7 @@ async def test_task_n_while_holding_a_task_offers_to_switch(db: Database, make_u
 
     await ada.send(f"/task {other}")
     await ada.press(EN["button.switch"])
+    assert ada.replies[0].text == EN["task.switched"].format(batch=other) and ada.replies[0].edit
     assert "📋 Quiet" in ada.last.text
     await ada.press("yes")
     assert "📋 Quiet" in ada.last.text

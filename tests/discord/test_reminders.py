@@ -12,7 +12,7 @@ from storage.identity import Platform, find_account
 from tasks.engine import Member, TaskEngine
 from tasks.kinds import Kind
 from tests.clock import ManualClock
-from tests.discord.people import press, run
+from tests.discord.people import agree, press, run
 from tests.support.discord_harness import DiscordHarness, FakeUser
 from tests.tasks.builders import active_batch
 
@@ -34,6 +34,7 @@ async def test_a_member_switches_reminders_on_and_off_and_the_dm_follows(
     discord_chat: DiscordHarness, adapter: DiscordAdapter, db: Database, clock: ManualClock
 ) -> None:
     bob = discord_chat.add_user("bob")
+    await agree(discord_chat, bob)
 
     prompt = await run(discord_chat, bob, "remind")
     assert prompt.content == f"{EN['remind.choose']}\n\n{EN['remind.off']}" and prompt.ephemeral

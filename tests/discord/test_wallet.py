@@ -18,7 +18,7 @@ from bots.discord.config import DiscordConfig
 from storage.database import Database
 from tests.clock import ManualClock
 from tests.discord.conftest import WATCHED
-from tests.discord.people import press, run
+from tests.discord.people import agree, press, run
 from tests.support.discord_harness import CALLBACK_MODAL, DiscordHarness, FakeUser, MessageView
 from wallet.linking import WalletLinker
 from wallet.siwe_message import SiweRules
@@ -57,6 +57,7 @@ async def ask_to_link(chat: DiscordHarness, member: FakeUser, key: LocalAccount)
 
 async def test_link_sign_and_paste_the_signature_into_the_reply_box(chat: DiscordHarness) -> None:
     ada = chat.add_user("ada_lovelace")
+    await agree(chat, ada)
     key: LocalAccount = Account.create()
 
     none = await run(chat, ada, "wallet")
@@ -85,6 +86,7 @@ async def test_link_sign_and_paste_the_signature_into_the_reply_box(chat: Discor
 
 async def test_the_signature_can_also_be_given_to_wallet_sign(chat: DiscordHarness) -> None:
     bob = chat.add_user("bob")
+    await agree(chat, bob)
     key: LocalAccount = Account.create()
     challenge = await ask_to_link(chat, bob, key)
 
@@ -97,6 +99,7 @@ async def test_a_wrong_signature_is_refused_and_the_box_can_be_used_again(
     chat: DiscordHarness,
 ) -> None:
     ada = chat.add_user("ada")
+    await agree(chat, ada)
     key, mallory = Account.create(), Account.create()
     challenge = await ask_to_link(chat, ada, key)
 

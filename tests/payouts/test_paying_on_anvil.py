@@ -173,3 +173,40 @@ async def test_a_stuck_transaction_is_replaced_with_higher_fees_and_the_same_non
     assert all(new[0] > old[0] and new[1] > old[1] for old, new in itertools.pairwise(fees))
     assert await token_balance(anvil_w3, demo_token.address, member.address) == tokens("4")
     assert await ledger.balance(db, member.profile_id) == 0
+
+
+async def test_a_payout_a_reorganisation_took_out_of_the_chain_is_sent_again_at_once(
+    db: Database, db_path: Path, demo_token: TokenOnAnvil, anvil_w3: AsyncWeb3
+) -> None:
+    """The transfer is mined, then a reorganisation (anvil's evm_revert) removes its block and
+    the node forgets it: the next confirmation check sends the same transaction again, long
+    before PAYOUT_TX_TIMEOUT, with the same nonce and the same fees."""
+    chain_key = f"eip155:{demo_token.node.chain_id}"
+    [member] = await crowd(db, demo_token.node.chain_id, [tokens("4")])
+    settings = demo_token.settings(db_path, payout_batch_size=1, payout_confirmations=3)
+
+    await rpc(anvil_w3, "evm_setAutomine", False)
+    before_the_run = await rpc(anvil_w3, "evm_snapshot")
+    async with open_payouts(settings, db, **QUICK) as payouts:
+        paying = asyncio.create_task(payouts.pay())
+        sent = await wait_for_tx(db, chain_key, lambda tx: tx.newest.sent_at is not None)
+        await asyncio.sleep(0.3)  # the follower has looked at it, unmined, a few times
+        await rpc(anvil_w3, "evm_mine")
+        await wait_for_tx(db, chain_key, lambda tx: tx.state == "mined")
+        await rpc(anvil_w3, "evm_revert", before_the_run)
+        assert await rpc(anvil_w3, "eth_getTransactionByHash", sent.newest.hash) is None
+
+        for _ in range(400):  # up to 20 s; PAYOUT_TX_TIMEOUT is 180 s
+            if await rpc(anvil_w3, "eth_getTransactionByHash", sent.newest.hash) is not None:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the transaction the reorganisation took was not sent again")
+        for _ in range(3):
+            await rpc(anvil_w3, "evm_mine")
+        progress = await asyncio.wait_for(paying, 20)
+
+    [tx] = await store.txs_of(db, chain_key)
+    assert tx.id == sent.id and tx.state == "confirmed" and progress.paid == 1
+    assert len(tx.versions) == 1 and tx.mined_hash == sent.newest.hash  # no fee bump
+    assert await token_balance(anvil_w3, demo_token.address, member.address) == tokens("4")

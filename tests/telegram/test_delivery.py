@@ -21,11 +21,13 @@ async def test_a_429_on_send_message_is_waited_out_and_the_reply_arrives(
     bot, member, server: FakeTelegramServer
 ) -> None:
     ada = member("Ada")
+    await ada.send("/start")
+    await ada.press("I agree")
     server.fail_next("sendMessage", 429, retry_after=1)
 
     reply = await ada.send("/notify off")
 
-    refused, delivered = server.calls("sendMessage")
+    refused, delivered = server.calls("sendMessage")[-2:]
     assert refused.error_code == 429 and delivered.ok
     assert delivered.time - refused.time >= 1.0
     assert text_of(reply) == "🔕 You will not hear about new batches."

@@ -40,6 +40,8 @@ async def test_a_member_switches_reminders_on_by_button_and_hears_from_the_job(
 ) -> None:
     ada = member("Ada")
     async with start_bot(outbox_interval=0.05):
+        await ada.send("/start")
+        await ada.press("I agree")
         prompt = await ada.send("/remind")
         assert text_of(prompt) == f"{EN['remind.choose']}\n\n{EN['remind.off']}"
         assert button_texts(prompt) == [EN["button.remind_on"]]

@@ -33,6 +33,8 @@ async def profile_of(db: Database, member: Member) -> int:
 
 async def test_a_member_links_a_wallet_by_pasting_the_signature(db: Database, bot, member) -> None:
     ada = member("Ada")
+    await ada.send("/start")
+    await ada.press("I agree")
     key: LocalAccount = Account.create()
     assert text_of(await ada.send("/wallet")) == EN["wallet.none"]
 
@@ -60,6 +62,8 @@ async def test_a_signature_by_another_key_is_refused_and_links_nothing(
     db: Database, bot, member
 ) -> None:
     ada = member("Ada")
+    await ada.send("/start")
+    await ada.press("I agree")
     key, mallory = Account.create(), Account.create()
     message = text_of(await ada.send(f"/wallet link {key.address}", new=2))
 

@@ -216,7 +216,10 @@ class Follower:
                 continue
             if tx.nonce < used_now:
                 continue  # used in a block too recent to count: look again later
-            if first_look or tx.state == "signed":
+            if first_look or tx.state in ("signed", "mined"):
+                # Never looked at, never sent, or mined in a block a reorganisation took: make
+                # sure the node has the same transaction now (same nonce, same fees); a fee bump
+                # only after the timeout below.
                 await self._keep_in_front(tx)
                 continue
             waited = self.clock() - (tx.newest.sent_at or tx.newest.signed_at)

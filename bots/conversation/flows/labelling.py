@@ -78,7 +78,8 @@ async def switch_batch(s: Services, p: Person, batch_id: int | None) -> list[Rep
     if not p.profile.consented:
         return consent_needed(p, str(batch_id))
     await s.engine.stop(p.member)
-    return await pick_batch(s, p, batch_id)
+    switched = Reply(p.t("task.switched", batch=batch_id), edit=True)  # the offer loses its buttons
+    return [switched, *await pick_batch(s, p, batch_id)]
 
 
 def receipt_text(p: Person, receipt: Receipt, shown: str, batch: Batch) -> str:

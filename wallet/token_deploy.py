@@ -1,0 +1,61 @@
+"""Deploy our own ERC-20 (wallet/contracts/DemoToken.sol) from the treasury, for a chain that
+has no reward token yet: `microtasks chain deploy-token` (docs/payouts.md)."""
+
+from __future__ import annotations
+
+from wallet.chain import ChainError, Fees, public_url
+from wallet.contracts import load_artifact
+from wallet.treasury import Treasury
+
+TOKEN_DECIMALS = 18
+
+
+async def deploy_token(
+    rpc_url: str, chain_id: int, treasury: Treasury, *, name: str, symbol: str, supply: int
+) -> str:
+    """Deploy the token with the whole `supply` (smallest units) minted to the treasury; return
+    its address once the deployment is mined."""
+    from eth_abi import encode
+    from web3 import AsyncHTTPProvider, AsyncWeb3
+
+    artifact = load_artifact("DemoToken")
+    w3 = AsyncWeb3(AsyncHTTPProvider(rpc_url))
+    try:
+        try:
+            node_chain_id = int(await w3.eth.chain_id)
+        except Exception as error:
+            raise ChainError(
+                f"CHAIN_RPC_URL: no answer from the node at {public_url(rpc_url)} "
+                f"({type(error).__name__}); check the URL and that the node is running"
+            ) from None
+        if node_chain_id != chain_id:
+            raise ChainError(
+                f"CHAIN_ID: the node at {public_url(rpc_url)} serves chain {node_chain_id}, "
+                f"but CHAIN_ID is {chain_id}; set CHAIN_ID={node_chain_id} if it is the right one"
+            )
+        arguments = encode(
+            ["string", "string", "uint8", "uint256"], [name, symbol, TOKEN_DECIMALS, supply]
+        )
+        data = bytes.fromhex(artifact.bytecode.removeprefix("0x")) + arguments
+        sender = treasury.address
+        gas = int(await w3.eth.estimate_gas({"from": sender, "data": data}))  # type: ignore[typeddict-item]
+        block = await w3.eth.get_block("latest")
+        priority = int(await w3.eth.max_priority_fee)
+        fees = Fees(2 * int(block.get("baseFeePerGas", 0)) + priority, priority)
+        nonce = int(await w3.eth.get_transaction_count(sender, "pending"))
+        signed = treasury.sign(
+            chain_id=chain_id,
+            nonce=nonce,
+            to=None,
+            value=0,
+            data=data,
+            gas=gas * 6 // 5,
+            fees=fees,
+        )
+        tx_hash = await w3.eth.send_raw_transaction(signed.raw)
+        receipt = await w3.eth.wait_for_transaction_receipt(tx_hash, timeout=300)
+        if int(receipt["status"]) != 1:
+            raise ChainError(f"the token's deployment ({tx_hash.hex()}) reverted")
+        return str(receipt["contractAddress"])
+    finally:
+        await w3.provider.disconnect()
