@@ -177,7 +177,7 @@ def test_a_member_signs_the_wallet_message_copied_from_the_terminal(tmp_path: Pa
         env={"PATH": "/usr/bin:/bin", "SAMPLE_BATCHES": "false", "LOG_LEVEL": "WARNING"},
     )
     assert member.stdin is not None and member.stdout is not None
-    member.stdin.write(f"/wallet link {key.address}\n")
+    member.stdin.write(f"/start\n1\n/wallet link {key.address}\n")  # 1 = "I agree"
     member.stdin.flush()
     shown: list[str] = []
     while not shown or "Expiration Time:" not in shown[-1]:
