@@ -231,7 +231,8 @@ async def test_a_stale_press_leaves_one_live_message_for_the_task_held(
     held = await press(discord_chat, ada, first, "yes")
     await discord_chat.settle()
 
-    await refused_press(discord_chat, ada, first, "yes")  # a second tap on the answered task
+    again = await refused_press(discord_chat, ada, first, "yes")  # a second tap, answered
+    assert again.content == "✅ Already saved." and again.ephemeral and again.id != first.id
     await refused_press(discord_chat, ada, first, "Skip")
 
     lease = (held.button("yes").custom_id or "").split(":")[2]
