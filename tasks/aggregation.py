@@ -17,7 +17,7 @@ import asyncio
 import json
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -172,9 +172,22 @@ def aggregate_rows(
 
 
 async def aggregate(
-    db: Database, batch_id: int, kind: Kind, method: Method = Method.ds
+    db: Database,
+    batch_id: int,
+    kind: Kind,
+    method: Method = Method.ds,
+    *,
+    on_worker: Callable[[], None] | None = None,
 ) -> BatchResult:
+    """`on_worker`, when given, is called on the worker thread just before the models run (a
+    place to watch or hold the computation)."""
     rows = await db.read(lambda raw: aggregation_rows(raw, batch_id))
+
+    def compute() -> BatchResult:
+        if on_worker is not None:
+            on_worker()
+        return aggregate_rows(batch_id, kind, rows, method)
+
     # The models take seconds on a large batch: compute them on a worker thread, so the event
     # loop (chat, the other jobs) keeps running meanwhile.
-    return await asyncio.to_thread(aggregate_rows, batch_id, kind, rows, method)
+    return await asyncio.to_thread(compute)
