@@ -95,9 +95,7 @@ async def gather_digest(
         overview = await service.overview(batch.id)
         agreement = None
         if Kind(batch.kind) in AGREEMENT_KINDS and overview.progress.counted_answers:
-            result = await aggregate(
-                db, batch.id, Kind(batch.kind), Method.mv, on_worker=on_worker
-            )
+            result = await aggregate(db, batch.id, Kind(batch.kind), Method.mv, on_worker=on_worker)
             agreement = result.agreement
         lines.append(
             BatchLine(
