@@ -118,6 +118,21 @@ async def run(folder: Path, config: Config) -> dict[str, Any]:
                 columns_heap < rows_heap,
             ),
         ]
+        import pandas as pd
+        from crowdkit.metrics.data import alpha_krippendorff
+
+        columns = await read_columns()
+        assert isinstance(columns, AnswerColumns)
+        frame = pd.DataFrame(
+            {"task": columns.items, "worker": columns.members, "label": columns.values}
+        )
+        del columns
+
+        async def alpha(frame: pd.DataFrame = frame) -> object:
+            return await asyncio.to_thread(alpha_krippendorff, frame)
+
+        figures.append(Figure("alpha_heap_mib", await heap_peak(alpha) / MiB, "MiB"))
+        del frame, alpha
         for method in (Method.mv, Method.ds):
             rss = await rss_growth(aggregation(method))
             heap = await heap_peak(aggregation(method))
@@ -146,12 +161,15 @@ Then the whole `tasks.aggregation.aggregate` (read, models on a worker thread, K
 alpha) with majority vote (the daily digest) and Dawid-Skene (`batch export --aggregated`,
 the default), once for the peak RSS growth (Linux `VmHWM`, reset just before; near zero when
 the process reuses memory it already holds) and once under `tracemalloc` (numpy's and
-pandas's arrays included). crowd-kit is imported before anything is measured.
+pandas's arrays included). crowd-kit is imported before anything is measured. The
+"alpha alone" row is crowd-kit's Krippendorff's alpha alone on a frame of the same answers, the
+largest part of either method's peak.
 """
 
 TITLES = {
     "read_rows_heap_mib": "reading the answers as one list of rows (before): heap peak",
     "read_columns_heap_mib": "reading the answers in chunks into columns (now): heap peak",
+    "alpha_heap_mib": "crowd-kit's Krippendorff's alpha alone: heap peak",
     "mv_heap_mib": "majority vote (the digest), whole `aggregate`: heap peak",
     "mv_rss_growth_mib": "majority vote (the digest), whole `aggregate`: peak RSS growth",
     "ds_heap_mib": "Dawid-Skene (export --aggregated), whole `aggregate`: heap peak",

@@ -117,7 +117,9 @@ def _agreement(rows: AnswerColumns, kind: Kind) -> float | None:
     import pandas as pd
     from crowdkit.metrics.data import alpha_krippendorff
 
-    usable = AnswerColumns.of(r for r in rows if per_item[r[0]] >= 2)
+    usable = rows
+    if min(per_item.values()) < 2:  # a copy only when some items have a single answer
+        usable = AnswerColumns.of(r for r in rows if per_item[r[0]] >= 2)
     labels = usable.values
     if kind is Kind.multi:
         labels = [_key(sorted(json.loads(v))) for v in labels]
