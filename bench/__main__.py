@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import aggregation, assignment, export, payouts, startup
+from bench import aggregation, aggregation_memory, assignment, export, payouts, startup
 from bench.report import (
     DOC,
     RESULTS,
@@ -37,7 +37,7 @@ class Benchmark:
 
 BENCHMARKS: dict[str, Benchmark] = {
     module.NAME: Benchmark(module.run, module.Config, module.markdown)
-    for module in (assignment, export, aggregation, payouts, startup)
+    for module in (assignment, export, aggregation, aggregation_memory, payouts, startup)
 }
 
 

@@ -83,7 +83,10 @@ class Digest:
         return "\n".join(lines)
 
 
-async def gather_digest(db: Database, now: float, timezone: str) -> Digest:
+async def gather_digest(
+    db: Database, now: float, timezone: str, *, on_worker: Callable[[], None] | None = None
+) -> Digest:
+    """`on_worker` is passed to each aggregation (tasks.aggregation.aggregate)."""
     service = BatchService(db, clock=lambda: now)
     lines = []
     for batch in await service.list([BatchState.active, BatchState.paused]):
@@ -92,7 +95,7 @@ async def gather_digest(db: Database, now: float, timezone: str) -> Digest:
         overview = await service.overview(batch.id)
         agreement = None
         if Kind(batch.kind) in AGREEMENT_KINDS and overview.progress.counted_answers:
-            result = await aggregate(db, batch.id, Kind(batch.kind), Method.mv)
+            result = await aggregate(db, batch.id, Kind(batch.kind), Method.mv, on_worker=on_worker)
             agreement = result.agreement
         lines.append(
             BatchLine(
@@ -121,9 +124,10 @@ async def send_daily_digest(
     data_dir: Path,
     moderators: Sequence[str],
     again: bool = False,
+    on_worker: Callable[[], None] | None = None,
 ) -> str:
     now = clock()
-    digest = await gather_digest(db, now, timezone)
+    digest = await gather_digest(db, now, timezone, on_worker=on_worker)
     if not again and await store.digest_sent(db, digest.day):
         return f"digest of {digest.day} was sent already"
     chart = data_dir / "digests" / f"digest-{digest.day}.png"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from storage.database import Database
 
@@ -43,15 +44,52 @@ async def instance_key(db: Database, name: str) -> bytes:
     return await db.write(job)
 
 
-def aggregation_rows(
-    raw: sqlite3.Connection, batch_id: int
-) -> list[tuple[str, int, str, str | None]]:
-    """(item id, member, answer JSON, item meta JSON) of the counted, accepted answers to a
-    batch's ordinary (not gold) items."""
-    return raw.execute(
+@dataclass(frozen=True)
+class AnswerColumns:
+    """The answers to aggregate as one list per column (item id, member, answer JSON, item meta
+    JSON); a text that repeats (an item's id and meta, a common answer) is held once per
+    chunk read, not once per answer."""
+
+    items: list[str] = field(default_factory=list)
+    members: list[int] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    metas: list[str | None] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[tuple[str, int, str, str | None]]:
+        return zip(self.items, self.members, self.values, self.metas, strict=True)
+
+    def extend(self, rows: Iterable[tuple[str, int, str, str | None]]) -> None:
+        texts: dict[str, str] = {}
+        for item, member, value, meta in rows:
+            self.items.append(texts.setdefault(item, item))
+            self.members.append(member)
+            self.values.append(texts.setdefault(value, value))
+            self.metas.append(None if meta is None else texts.setdefault(meta, meta))
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[str, int, str, str | None]]) -> AnswerColumns:
+        columns = cls()
+        columns.extend(rows)
+        return columns
+
+
+AGGREGATION_CHUNK = 10_000  # rows fetched at a time: only this many row objects exist at once
+
+
+def aggregation_rows(raw: sqlite3.Connection, batch_id: int) -> AnswerColumns:
+    """The counted, accepted answers to a batch's ordinary (not gold) items, read in chunks
+    into columns."""
+    cursor = raw.execute(
         "SELECT i.external_id, a.profile_id, a.value, i.meta FROM answers a"
         " JOIN items i ON i.id = a.item_id"
         " WHERE a.batch_id = ? AND a.counted = 1 AND a.status = 'accepted' AND NOT i.is_gold"
         " ORDER BY i.id, a.id",
         (batch_id,),
-    ).fetchall()
+    )
+    columns = AnswerColumns()
+    while chunk := cursor.fetchmany(AGGREGATION_CHUNK):
+        columns.extend(chunk)
+    return columns

@@ -17,14 +17,14 @@ import asyncio
 import json
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from storage.database import Database
-from storage.exports import aggregation_rows
+from storage.exports import AnswerColumns, aggregation_rows
 from tasks.kinds import Kind
 from tasks.problems import InputError, problem
 
@@ -65,17 +65,14 @@ def _key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _classes(rows: list[tuple[str, int, str, str | None]], method: Method) -> list[ItemResult]:
+Rows = Iterable[tuple[str, int, str, str | None]]
+
+
+def _classes(rows: AnswerColumns, method: Method) -> list[ItemResult]:
     import pandas as pd
     from crowdkit.aggregation import DawidSkene, MajorityVote
 
-    frame = pd.DataFrame(
-        {
-            "task": [r[0] for r in rows],
-            "worker": [r[1] for r in rows],
-            "label": [r[2] for r in rows],
-        }
-    )
+    frame = pd.DataFrame({"task": rows.items, "worker": rows.members, "label": rows.values})
     counts = frame.groupby("task").size()
     model = DawidSkene(n_iter=100) if method is Method.ds else MajorityVote()
     with _quiet_crowdkit():
@@ -95,7 +92,7 @@ def _classes(rows: list[tuple[str, int, str, str | None]], method: Method) -> li
     ]
 
 
-def _labels(rows: list[tuple[str, int, str, str | None]]) -> list[ItemResult]:
+def _labels(rows: AnswerColumns) -> list[ItemResult]:
     chosen: dict[str, list[set[str]]] = defaultdict(list)
     for item, _, value, _ in rows:
         chosen[item].append(set(json.loads(value)))
@@ -113,26 +110,26 @@ def _labels(rows: list[tuple[str, int, str, str | None]]) -> list[ItemResult]:
     return results
 
 
-def _agreement(rows: list[tuple[str, int, str, str | None]], kind: Kind) -> float | None:
-    per_item = Counter(r[0] for r in rows)
-    usable = [r for r in rows if per_item[r[0]] >= 2]
-    if len({r[0] for r in usable}) < 2:
+def _agreement(rows: AnswerColumns, kind: Kind) -> float | None:
+    per_item = Counter(rows.items)
+    if sum(1 for n in per_item.values() if n >= 2) < 2:
         return None
     import pandas as pd
     from crowdkit.metrics.data import alpha_krippendorff
 
-    labels = [r[2] for r in usable]
+    usable = rows
+    if min(per_item.values()) < 2:  # a copy only when some items have a single answer
+        usable = AnswerColumns.of(r for r in rows if per_item[r[0]] >= 2)
+    labels = usable.values
     if kind is Kind.multi:
         labels = [_key(sorted(json.loads(v))) for v in labels]
-    frame = pd.DataFrame(
-        {"task": [r[0] for r in usable], "worker": [r[1] for r in usable], "label": labels}
-    )
+    frame = pd.DataFrame({"task": usable.items, "worker": usable.members, "label": labels})
     with _quiet_crowdkit():
         alpha = float(alpha_krippendorff(frame))
     return alpha if alpha == alpha else None  # NaN when there is no variation at all
 
 
-def _ranking(rows: list[tuple[str, int, str, str | None]]) -> dict[str, float]:
+def _ranking(rows: AnswerColumns) -> dict[str, float]:
     """Bradley-Terry scores of the sides named in items' meta, from decisive comparisons."""
     pairs = []
     for _, _, value, meta_text in rows:
@@ -154,8 +151,11 @@ def _ranking(rows: list[tuple[str, int, str, str | None]]) -> dict[str, float]:
 
 
 def aggregate_rows(
-    batch_id: int, kind: Kind, rows: list[tuple[str, int, str, str | None]], method: Method
+    batch_id: int, kind: Kind, answers: AnswerColumns | Rows, method: Method
 ) -> BatchResult:
+    """`answers`: columns as storage reads them, or (item id, member, answer JSON, meta JSON)
+    rows."""
+    rows = answers if isinstance(answers, AnswerColumns) else AnswerColumns.of(answers)
     if kind in (Kind.text, Kind.voice):
         raise InputError(
             problem(
@@ -172,9 +172,22 @@ def aggregate_rows(
 
 
 async def aggregate(
-    db: Database, batch_id: int, kind: Kind, method: Method = Method.ds
+    db: Database,
+    batch_id: int,
+    kind: Kind,
+    method: Method = Method.ds,
+    *,
+    on_worker: Callable[[], None] | None = None,
 ) -> BatchResult:
+    """`on_worker`, when given, is called on the worker thread just before the models run (a
+    place to watch or hold the computation)."""
     rows = await db.read(lambda raw: aggregation_rows(raw, batch_id))
+
+    def compute() -> BatchResult:
+        if on_worker is not None:
+            on_worker()
+        return aggregate_rows(batch_id, kind, rows, method)
+
     # The models take seconds on a large batch: compute them on a worker thread, so the event
     # loop (chat, the other jobs) keeps running meanwhile.
-    return await asyncio.to_thread(aggregate_rows, batch_id, kind, rows, method)
+    return await asyncio.to_thread(compute)

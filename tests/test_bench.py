@@ -106,6 +106,18 @@ def test_the_aggregation_benchmark_scores_both_methods_against_the_truth(
     assert figures["mv_seconds"] > 0 and figures["ds_seconds"] > 0
 
 
+def test_the_aggregation_memory_benchmark_measures_reading_and_both_methods(
+    quick_run: dict[str, Any],
+) -> None:
+    entry = quick_run["entries"]["aggregation_memory"]
+    figures = values(entry)
+    assert entry["settings"]["items"] == 3_000
+    assert figures["read_rows_heap_mib"] > 0 and figures["read_columns_heap_mib"] > 0
+    assert figures["mv_heap_mib"] > figures["read_columns_heap_mib"]
+    assert figures["ds_heap_mib"] > figures["read_columns_heap_mib"]
+    assert entry["figures"]["read_columns_heap_mib"]["target"] == "< the list of rows"
+
+
 def test_an_unknown_benchmark_name_is_refused_with_the_known_names(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -63,7 +63,7 @@ class LiveTasks:
         if previous is None:
             return
         if any(message.message_id == previous.message_id for message in shown):
-            del self._live[user_id]  # replaced by a receipt or a refusal: no buttons left
+            del self._live[user_id]  # replaced by a receipt: no buttons left
             return
         if previous.lease is not None and not await holds(previous.lease):
             if self._live.get(user_id) is previous:  # no other task shown meanwhile

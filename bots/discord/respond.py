@@ -8,8 +8,11 @@ interaction is deferred first and the replies follow as followups.
 In a server every reply is ephemeral: it concerns the one member who asked. In a direct message
 replies are ordinary messages. A reply marked `edit` replaces the message whose button was
 pressed or whose answer box was submitted, when that message is the member's own (ephemeral or
-in their DMs); a public message such as an announcement is never edited for one member. What
-was shown is kept in `shown`, so a task message can lose its buttons later (see `live_tasks`).
+in their DMs); a public message such as an announcement is never edited for one member. A
+refused press (`Reply.refusal`: stale, forged or repeated) is a new ephemeral message, in a DM
+too, and the pressed message, perhaps a task the member still holds, keeps its text and buttons.
+What was shown is kept in `shown`, so a task message can lose its buttons later (see
+`live_tasks`).
 """
 
 from __future__ import annotations
@@ -78,7 +81,9 @@ class Answer:
         for reply in replies:
             message = await render(reply, t)
             message = self._fitting(message, t)
-            if reply.edit and self._source_editable:
+            if reply.refusal:
+                await self._send(message, None, ephemeral=True)
+            elif reply.edit and self._source_editable:
                 await self._edit(message, task_lease(reply))
             else:
                 await self._send(message, task_lease(reply))
@@ -125,10 +130,15 @@ class Answer:
         handle = resource if isinstance(resource, discord.InteractionMessage) else None
         self._record(source.id if source is not None else None, handle, lease)
 
-    async def _send(self, message: Message, lease: str | None) -> None:
+    async def _send(
+        self, message: Message, lease: str | None, *, ephemeral: bool | None = None
+    ) -> None:
         last = len(message.parts) - 1
         for index, part in enumerate(message.parts):
-            fields: dict[str, Any] = {"content": part, "ephemeral": self.ephemeral}
+            fields: dict[str, Any] = {
+                "content": part,
+                "ephemeral": self.ephemeral if ephemeral is None else ephemeral,
+            }
             if index == last:
                 if message.view is not None:
                     fields["view"] = message.view

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from typing import Any
 
 from tests.support.discord_harness import DiscordHarness, FakeUser, MessageView
@@ -37,6 +39,25 @@ async def press(
     await chat.wait_for("callback", interaction=sent)
     for _ in range(later):
         await chat.wait_for("followup", interaction=sent)
+    return chat.last_response(user)
+
+
+def forged(message: MessageView, custom_id: str) -> MessageView:
+    """A copy of the message whose first button says `custom_id` (a tampered client)."""
+    raw = copy.deepcopy(message.raw)
+    first = next(c for row in raw["components"] for c in row["components"] if c["type"] == 2)
+    first["custom_id"] = custom_id
+    return replace(message, components=tuple(raw["components"]), raw=raw)
+
+
+async def refused_press(
+    chat: DiscordHarness, user: FakeUser, shown: MessageView, button: str
+) -> MessageView:
+    """Press a button on `shown`, the message as the member's client still shows it (an older
+    or forged copy), and wait until the bot has answered and is done."""
+    sent = await chat.click_as_shown(user, shown, button)
+    await chat.wait_for("callback", interaction=sent)
+    await chat.settle()
     return chat.last_response(user)
 
 

@@ -12,7 +12,16 @@ from bots.discord.adapter import DiscordAdapter
 from storage.database import Database
 from tasks.kinds import Kind
 from tasks.quality_settings import QualitySettings
-from tests.discord.people import agree, choose, press, run, run_slow, write
+from tests.discord.people import (
+    agree,
+    choose,
+    press,
+    refused_press,
+    run,
+    run_slow,
+    write,
+)
+from tests.discord.people import forged as forged_copy
 from tests.support.discord_harness import CALLBACK_MODAL, CALLBACK_UPDATE_MESSAGE, DiscordHarness
 from tests.tasks.builders import active_batch
 
@@ -178,13 +187,64 @@ async def test_a_stale_button_is_refused_and_changes_nothing(
     await active_batch(db, Kind.choice, items=3, overlap=1)
     ada = discord_chat.add_user("ada")
     first = await agree(discord_chat, ada)
-
     await run(discord_chat, ada, "skip", later=1)
-    await press(discord_chat, ada, first, "yes", later=0)
+    held = discord_chat.last_response(ada)
+    await discord_chat.settle()
+    skipped = discord_chat.current_message(first)
 
-    refused = discord_chat.current_message(first)
-    assert refused.content.startswith("This task is no longer yours") and refused.buttons == []
+    await refused_press(discord_chat, ada, first, "yes")  # her client still showed the buttons
+
+    refusal = discord_chat.last_response(ada)
+    assert refusal.id not in (first.id, held.id), "a new message, not an edit"
+    assert refusal.ephemeral and refusal.content.startswith("This task is no longer yours")
+    assert discord_chat.current_message(first) == skipped, "the old task message is as it was"
+    assert discord_chat.current_message(held) == held, "the task she holds keeps its buttons"
     assert await db.fetch_value("SELECT count(*) FROM answers") == 0
+
+
+async def test_a_forged_press_on_the_live_task_leaves_it_as_it_is(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.choice, items=2, overlap=1)
+    ada = discord_chat.add_user("ada")
+    task = await agree(discord_chat, ada)
+    await discord_chat.settle()
+    lease = (task.button("yes").custom_id or "").split(":")[2]
+
+    for forged in (f"v1:a:{lease}:99", "v1:a:not-her-lease:0", "v1:x:nonsense:"):
+        await refused_press(discord_chat, ada, forged_copy(task, forged), forged)
+        refusal = discord_chat.last_response(ada)
+        assert refusal.id != task.id and refusal.ephemeral
+        assert refusal.content.startswith("This task is no longer yours")
+        assert discord_chat.current_message(task) == task, "its text and buttons stay"
+
+    await press(discord_chat, ada, task, "yes")
+    assert discord_chat.current_message(task).content == "✅ Saved: yes"
+
+
+async def test_a_stale_press_leaves_one_live_message_for_the_task_held(
+    discord_chat: DiscordHarness, db: Database
+) -> None:
+    await active_batch(db, Kind.choice, items=3, overlap=1)
+    ada = discord_chat.add_user("ada")
+    first = await agree(discord_chat, ada)
+    held = await press(discord_chat, ada, first, "yes")
+    await discord_chat.settle()
+
+    again = await refused_press(discord_chat, ada, first, "yes")  # a second tap, answered
+    assert again.content == "✅ Already saved." and again.ephemeral and again.id != first.id
+    await refused_press(discord_chat, ada, first, "Skip")
+
+    lease = (held.button("yes").custom_id or "").split(":")[2]
+    live = [
+        m
+        for m in discord_chat.shown_to(ada)
+        if any(lease in (b.custom_id or "") for b in m.buttons)
+    ]
+    assert [m.id for m in live] == [held.id], "the task held shows once, with working buttons"
+    assert discord_chat.current_message(first).content == "✅ Saved: yes"
+    await press(discord_chat, ada, held, "no")
+    assert await db.fetch_value("SELECT count(*) FROM answers") == 2
 
 
 async def test_buttons_keep_working_after_a_restart(

@@ -1619,6 +1619,19 @@ class DiscordHarness:
         data = {"custom_id": button.custom_id, "component_type": 2}
         return self._dispatch_component(user, stored, data)
 
+    async def click_as_shown(
+        self, user: FakeUser, shown: MessageView, custom_id: str
+    ) -> SentInteraction:
+        """Press the button `custom_id` (or label) on `shown`, a copy of the message as the
+        member's client still shows it (an older one, or a forged one), whatever it is now."""
+        stored = self._visible_message(user, shown.id)
+        button = shown.button(custom_id)
+        data = {"custom_id": button.custom_id, "component_type": 2}
+        channel = self.world.channel(stored.channel_id)
+        return self._dispatch(
+            user, INTERACTION_COMPONENT, channel, data, source=stored, as_shown=shown.raw
+        )
+
     async def select(
         self,
         user: FakeUser,
@@ -1699,10 +1712,11 @@ class DiscordHarness:
         data: dict[str, Any],
         *,
         source: _StoredMessage | None = None,
+        as_shown: dict[str, Any] | None = None,
     ) -> SentInteraction:
         payload = self._interaction_payload(user, interaction_type, channel, data)
         if source is not None:
-            payload["message"] = copy.deepcopy(source.payload)
+            payload["message"] = copy.deepcopy(source.payload if as_shown is None else as_shown)
         ix = _Interaction(
             id=int(payload["id"]),
             token=payload["token"],
@@ -1861,6 +1875,11 @@ class DiscordHarness:
         if not mine:
             raise HarnessError(f"the bot has not answered {user.name} with a message")
         return max(mine, key=lambda m: (m.touched_seq, m.id)).view()
+
+    def shown_to(self, user: FakeUser) -> list[MessageView]:
+        """Every message shown or updated in answer to `user`'s interactions, oldest first."""
+        mine = [m for m in self.world.messages.values() if m.touched_by == user.id]
+        return [m.view() for m in sorted(mine, key=lambda m: m.id)]
 
     def last_modal(self, user: FakeUser) -> ModalView:
         for shown in reversed(self.world.modals):

@@ -243,6 +243,8 @@ async def skip(
         if task is None:
             return [Reply(p.t("skip.nothing"))]
         token = task.token
+    elif from_button:
+        await _held(s, p, token)  # a stale Skip (answered, skipped, given back): refused, once
     await s.engine.skip(p.member, token)
     return [Reply(p.t("skip.done"), edit=from_button), *await next_task(s, p)]
 
