@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import TypeVar
-
 from typer.testing import CliRunner
 
 from microtasks.cli import app
 from storage import ledger
 from storage.database import Database
 from storage.identity import Platform, Role, ensure_account, set_role
+from tests.support.cli_db import with_db
 
-T = TypeVar("T")
 runner = CliRunner()
 
 
 def microtasks(*args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
-
-
-def with_db(work: Callable[[Database], Awaitable[T]]) -> T:
-    async def main() -> T:
-        db = await Database.open(Path("data") / "microtasks.db")
-        try:
-            return await work(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(main())
 
 
 def people() -> tuple[int, int, int]:

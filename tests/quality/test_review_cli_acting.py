@@ -3,11 +3,6 @@ nobody decides their own answer."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import TypeVar
-
 from typer.testing import CliRunner
 
 from microtasks.cli import app
@@ -17,25 +12,13 @@ from storage.identity import Platform, find_account
 from storage.ledger import balance
 from storage.quality import answer_facts
 from tests.quality.test_moderation_and_appeals import a_pending_text_answer
+from tests.support.cli_db import with_db
 from tests.tasks.builders import member
-
-T = TypeVar("T")
 
 
 def microtasks(*args: str, moderators: str = "") -> tuple[int, str, str]:
     result = CliRunner().invoke(app, list(args), env={"MODERATORS": moderators})
     return result.exit_code, result.stdout, result.stderr
-
-
-def with_db(work: Callable[[Database], Awaitable[T]]) -> T:
-    async def main() -> T:
-        db = await Database.open(Path("data") / "microtasks.db")
-        try:
-            return await work(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(main())
 
 
 def alices_pending_answer() -> tuple[int, int]:
