@@ -36,13 +36,17 @@ async def notify(
     return await db.write(lambda raw: enqueue(raw, profile_id, key, params, now))
 
 
-async def unsent(db: Database, platform: str, limit: int = 100) -> list[Notification]:
-    """Unsent messages for people who have an account on `platform`, oldest first."""
+async def unsent(
+    db: Database, platform: str, limit: int = 100, *, external_id: str | None = None
+) -> list[Notification]:
+    """Unsent messages for people who have an account on `platform` (only the person with
+    `external_id` there, when given), oldest first."""
     rows = await db.fetch_all(
         "SELECT n.id, n.profile_id, n.key, n.params, n.created_at FROM notifications n"
         " WHERE n.sent_at IS NULL AND EXISTS (SELECT 1 FROM accounts a"
-        " WHERE a.profile_id = n.profile_id AND a.platform = ?) ORDER BY n.id LIMIT ?",
-        (platform, limit),
+        " WHERE a.profile_id = n.profile_id AND a.platform = ?"
+        " AND (? IS NULL OR a.external_id = ?)) ORDER BY n.id LIMIT ?",
+        (platform, external_id, external_id, limit),
     )
     return [
         Notification(r["id"], r["profile_id"], r["key"], json.loads(r["params"]), r["created_at"])

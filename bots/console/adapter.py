@@ -2,11 +2,17 @@
 
 Type a command (`/task`), a button's number, or text. `/voice PATH [SECONDS]` sends a recording
 and `/upload PATH` a file (a moderator's batch import). Input ends at end of file (Ctrl-D).
+
+Notices owed to the console's person (review outcomes, bans, payouts) are printed at start, after
+each handled line and every few seconds while waiting for input. Each is marked delivered before
+it is printed, so two sessions of the same person never both print it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import shlex
 import shutil
 import sys
@@ -19,7 +25,10 @@ from bots.console.lines import LineReader
 from bots.console.render import render
 from bots.conversation.core import Conversation
 from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
+from bots.conversation.outbox import delivered, pending
 from bots.conversation.replies import Button, Reply
+
+logger = logging.getLogger("microtasks.console")
 
 
 class ConsoleInputError(ValueError):
@@ -44,6 +53,7 @@ class ConsoleAdapter:
         language: str | None = None,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
+        outbox_interval: float = 5.0,
     ):
         self.conversation = conversation
         self.data_dir = data_dir
@@ -53,6 +63,7 @@ class ConsoleAdapter:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.buttons: list[Button] = []
+        self.outbox_interval = outbox_interval
 
     def say(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
@@ -64,10 +75,42 @@ class ConsoleAdapter:
     async def send_image(self, external_id: str, path: Path, caption: str) -> None:
         self.say(f"🖼 {caption}\n   {path}")
 
+    async def deliver_owed(self) -> int:
+        """Print the notices owed to this console's person; how many were printed."""
+        services = self.conversation.services
+        count = 0
+        for owed in await pending(services, self.name, external_id=self.sender.external_id):
+            if await delivered(services, owed, self.name):  # False: another session printed it
+                self.say(owed.text)
+                count += 1
+        return count
+
+    async def deliver_until(self, stop: asyncio.Event) -> None:
+        """A delivery round every `outbox_interval` seconds, while input is awaited."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.outbox_interval)
+            if stop.is_set():
+                return
+            try:
+                await self.deliver_owed()
+            except Exception:
+                logger.exception("console.outbox_failed")
+
     async def run(self, stop: asyncio.Event) -> None:
+        self.say("microtasks console — type /help, a number to press a button, Ctrl-D to quit.")
+        await self.deliver_owed()
+        courier_stop = asyncio.Event()
+        courier = asyncio.create_task(self.deliver_until(courier_stop), name="console-outbox")
+        try:
+            await self.converse(stop)
+        finally:
+            courier_stop.set()
+            await courier
+
+    async def converse(self, stop: asyncio.Event) -> None:
         reader = LineReader(self.stdin)
         interactive = self.stdin.isatty()
-        self.say("microtasks console — type /help, a number to press a button, Ctrl-D to quit.")
         while True:
             if interactive:
                 print("> ", end="", file=self.stdout, flush=True)
@@ -84,6 +127,7 @@ class ConsoleAdapter:
                 self.say(f"! {error}")
                 continue
             self.show(await self.conversation.handle(event))
+            await self.deliver_owed()
 
     def parse(self, line: str) -> Event:
         if line.isdigit():

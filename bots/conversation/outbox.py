@@ -17,13 +17,18 @@ class Outgoing:
     text: str
 
 
-async def pending(services: Services, platform: str, limit: int = 50) -> list[Outgoing]:
-    """Messages owed to people who have an account on `platform`, in their language."""
+async def pending(
+    services: Services, platform: str, limit: int = 50, *, external_id: str | None = None
+) -> list[Outgoing]:
+    """Messages owed to people who have an account on `platform` (only to the person with
+    `external_id` there, when given), in their language."""
     owed = []
-    for note in await unsent(services.db, platform, limit):
+    for note in await unsent(services.db, platform, limit, external_id=external_id):
         profile = await get_profile(services.db, note.profile_id)
         accounts = [
-            a for a in await accounts_of(services.db, note.profile_id) if a.platform == platform
+            a
+            for a in await accounts_of(services.db, note.profile_id)
+            if a.platform == platform and external_id in (None, a.external_id)
         ]
         if profile is None or not accounts:
             continue
