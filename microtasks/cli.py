@@ -41,7 +41,7 @@ def run() -> None:
     """Start the bot: every configured chat adapter (the console chat when none is configured)."""
     from microtasks.runtime import serve
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(console_chat=None)
     run_command(serve(settings))
 
 
@@ -58,7 +58,7 @@ def chat(
     languages = supported_languages()
     if lang is not None and lang.replace("_", "-").split("-")[0].lower() not in languages:
         fail(f"--lang {lang}: there is no such language; choose one of {', '.join(languages)}")
-    settings = settings_or_exit()
+    settings = settings_or_exit(console_chat=True)
     run_command(run_chat(settings, user=user, moderator=moderator, language=lang))
 
 

@@ -22,9 +22,18 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
-def settings_or_exit() -> Settings:
+LOG_FILE = "microtasks.log"  # under DATA_DIR, while the console chat holds the terminal
+
+
+def settings_or_exit(*, console_chat: bool | None = False) -> Settings:
+    """The settings, or one line and exit 2; logging configured.
+
+    While the console chat runs (`console_chat=True`, or None: when the console is among the
+    adapters), log lines go to DATA_DIR/microtasks.log so the terminal shows only the chat.
+    """
     from microtasks.logs import configure_logging
     from microtasks.settings import (  # pydantic-settings: not for --help
+        Adapter,
         SettingsError,
         load_settings,
     )
@@ -33,7 +42,12 @@ def settings_or_exit() -> Settings:
         settings = load_settings()
     except SettingsError as error:
         fail(f"bad setting: {error}")
-    configure_logging(settings.log_level, settings.log_format.value, settings.secrets())
+    if console_chat is None:
+        console_chat = Adapter.console in settings.adapters()
+    log_file = settings.data_dir / LOG_FILE if console_chat else None
+    configure_logging(
+        settings.log_level, settings.log_format.value, settings.secrets(), file=log_file
+    )
     return settings
 
 

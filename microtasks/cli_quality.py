@@ -19,9 +19,8 @@ from storage import ledger
 from storage.database import Database
 from storage.identity import Platform, Role, accounts_of, ensure_account, find_account, get_profile
 from tasks.review_queue import ReviewQueue
-from tasks.rewards import format_amount, to_units
+from tasks.rewards import TokenUnit, format_amount, to_units, token_unit
 from tasks.roles import may_moderate
-from tasks.standing import StandingService
 
 if TYPE_CHECKING:
     from microtasks.settings import Settings
@@ -191,25 +190,24 @@ def ledger_show(
 
     words = Translator(pick_language(lang, *operator_locales()))
 
-    async def work(db: Database) -> tuple[int, list[ledger.Entry], int]:
+    async def work(db: Database) -> tuple[int, list[ledger.Entry], TokenUnit]:
         profile_id = await resolve_profile(db, user)
-        decimals = await StandingService(db).decimals()
         return (
             await ledger.balance(db, profile_id),
             await ledger.entries(db, profile_id, limit),
-            decimals,
+            await token_unit(db),
         )
 
-    balance, entries, decimals = run_with_db(work)
-    table = Table(title=f"{user}: balance {format_amount(balance, decimals)}")
-    for column in ("row", "when", "amount", "cause", "answer", "reason"):
+    balance, entries, unit = run_with_db(work)
+    table = Table(title=f"{user}: balance {unit.show(balance)}")
+    for column in ("row", "when", unit.symbol, "cause", "answer", "reason"):
         table.add_column(column)
     for e in entries:
         when = datetime.fromtimestamp(e.created_at, UTC).strftime("%Y-%m-%d %H:%M")
         table.add_row(
             str(e.id),
             when,
-            format_amount(e.amount, decimals),
+            format_amount(e.amount, unit.decimals),
             e.cause.value,
             str(e.answer_id or ""),
             words.key_or_text(e.reason) if e.reason else e.payout_ref or "",
@@ -242,10 +240,11 @@ def ledger_grant(
     if not reason.strip():
         fail("--reason must say why")
 
-    async def work(db: Database) -> tuple[int, int]:
+    async def work(db: Database) -> tuple[int, TokenUnit]:
         profile_id = await resolve_profile(db, user)
         admin_id = await resolve_admin(db, admin)
-        decimals = await StandingService(db).decimals()
+        unit = await token_unit(db)
+        decimals = unit.decimals
         units = to_units(tokens.copy_abs(), decimals) * (1 if tokens >= 0 else -1)
         if units == 0:
             fail("the amount rounds to zero in the token's smallest unit")
@@ -257,10 +256,10 @@ def ledger_grant(
         await ledger.grant(
             db, profile_id, units, reason.strip(), admin_id, datetime.now(UTC).timestamp()
         )
-        return await ledger.balance(db, profile_id), decimals
+        return await ledger.balance(db, profile_id), unit
 
-    balance, decimals = run_with_db(work)
-    out.print(f"granted {amount} to {user}: balance {format_amount(balance, decimals)}")
+    balance, unit = run_with_db(work)
+    out.print(f"granted {amount} to {user}: balance {unit.show(balance)}")
 
 
 @ledger_app.command("royalty")
@@ -277,25 +276,26 @@ def ledger_royalty(
     tokens = parse_tokens(amount, example="250")
     from tasks.royalties import share_royalty
 
-    async def work(db: Database) -> tuple[RoyaltyShares, int]:
+    async def work(db: Database) -> tuple[RoyaltyShares, TokenUnit]:
         admin_id = await resolve_admin(db, admin)
-        decimals = await StandingService(db).decimals()
+        unit = await token_unit(db)
+        decimals = unit.decimals
         units = to_units(tokens, decimals)
         if units <= 0:
             fail("amount must be more than zero in the token's smallest unit")
         check_in_range(amount, units, decimals)
         now = datetime.now(UTC).timestamp()
         shared = await share_royalty(db, batch_id, ref, units, reason, created_by=admin_id, now=now)
-        return shared, decimals
+        return shared, unit
 
-    shared, decimals = run_with_db(work)
+    shared, unit = run_with_db(work)
     if not shared.recorded_now:
         out.print(f"royalty {ref!r} for batch {batch_id} was recorded before: nothing more paid")
         return
-    out.print(f"royalty {ref!r} for batch {batch_id}: {amount} tokens", soft_wrap=True)
+    out.print(f"royalty {ref!r} for batch {batch_id}: {amount} {unit.symbol}", soft_wrap=True)
     table = Table()
     table.add_column("profile")
-    table.add_column("share", justify="right")
+    table.add_column(f"share ({unit.symbol})", justify="right")
     for profile_id, units in sorted(shared.shares.items(), key=lambda s: -s[1]):
-        table.add_row(str(profile_id), format_amount(units, decimals, places=decimals))
+        table.add_row(str(profile_id), format_amount(units, unit.decimals, places=unit.decimals))
     out.print(table)

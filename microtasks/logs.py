@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 MASK = "***"
@@ -69,11 +70,19 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(
-    level: str = "INFO", fmt: str = "kv", secrets: list[str] | None = None
+    level: str = "INFO",
+    fmt: str = "kv",
+    secrets: list[str] | None = None,
+    file: Path | None = None,
 ) -> None:
-    """Send log lines to stderr, so stdout stays free for the console chat."""
+    """Log lines to stderr, or appended to `file` while the console chat uses the terminal."""
     register_secrets(secrets or [])
-    handler = logging.StreamHandler(sys.stderr)
+    handler: logging.Handler
+    if file is None:
+        handler = logging.StreamHandler(sys.stderr)
+    else:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(file, encoding="utf-8")
     handler.setFormatter(JsonFormatter() if fmt == "json" else KeyValueFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -17,9 +17,8 @@ from storage import royalties as store
 from storage.database import Database
 from storage.ledger import Cause
 from storage.notifications import enqueue
-from tasks.decisions import token_decimals
 from tasks.problems import InputError, problem
-from tasks.rewards import format_amount
+from tasks.rewards import token_unit_of
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ async def share_royalty(
             )
         royalty_id = store.insert_royalty(raw, batch_id, ref, units, reason, created_by, now)
         assert royalty_id is not None
-        decimals = token_decimals(raw)
+        unit = token_unit_of(raw)
         shares = split_by_contribution(units, contributions)
         for profile_id, share in shares.items():
             if share == 0:
@@ -108,7 +107,7 @@ async def share_royalty(
                 raw,
                 profile_id,
                 "royalty.notice",
-                {"batch": title, "amount": format_amount(share, decimals), "reason": reason},
+                {"batch": title, "amount": unit.show(share), "reason": reason},
                 now,
             )
         return RoyaltyShares(royalty_id, units, {p: s for p, s in shares.items() if s}, True)

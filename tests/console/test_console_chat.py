@@ -192,3 +192,22 @@ def test_a_member_signs_the_wallet_message_copied_from_the_terminal(tmp_path: Pa
     assert member.returncode == 0, errors
     assert catalog("en")["wallet.linked"] in out
     assert "This signature is not from" not in out
+
+
+def test_log_lines_go_to_a_file_so_the_terminal_shows_only_the_chat(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [MICROTASKS, "chat", "--as", "ada"],
+        cwd=tmp_path,
+        input="/start\n/me\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "SAMPLE_BATCHES": "false", "LOG_LEVEL": "DEBUG"},
+    )
+
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout + done.stderr
+    assert "level=" not in shown and "logger=" not in shown
+    assert EN["start.welcome"].split("!")[0] in done.stdout
+    log = (tmp_path / "data" / "microtasks.log").read_text()
+    assert "level=" in log

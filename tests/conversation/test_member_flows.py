@@ -212,7 +212,7 @@ async def test_a_member_sees_their_standing_history_and_the_leaderboard(
     await ada.send("/me")
     assert ada.text.splitlines() == [
         "👤 ada",
-        "Balance: 2 (earned in all: 2)",
+        "Balance: 2 tokens (earned in all: 2 tokens)",
         "Answers: 4 accepted, 0 waiting for review, 0 not accepted",
         "Accuracy on check items: 50% of 2",
         "Rank: #1",
@@ -222,14 +222,32 @@ async def test_a_member_sees_their_standing_history_and_the_leaderboard(
     await bob.send("/leaderboard")
     assert bob.text.splitlines() == [
         "🏆 Top members (points earned):",
-        "1. ada — 2",
-        "2. bob — 0.5 ←",
+        "1. ada — 2 tokens",
+        "2. bob — 0.5 tokens ←",
     ]
     await bob.send("/history")
     lines = bob.text.splitlines()
     assert lines[0] == "🧾 Your latest answers:"
     assert lines[1].endswith("· choice batch · no — accepted")
-    assert lines[2] == "    +0.5 for the answer"
+    assert lines[2] == "    +0.5 tokens for the answer"
+
+
+async def test_amounts_carry_the_symbol_the_chain_gave_the_token(db: Database, make_user) -> None:
+    from storage import ledger
+
+    await active_batch(db, Kind.choice, items=3, overlap=1, reward=Decimal("0.5"))
+    await ledger.set_token_fact(db, "symbol", "MTK")  # what connecting the payouts records
+    ada = make_user("ada")
+    await onboard(ada)
+    while ada.last.all_buttons:
+        await ada.press("yes")
+
+    await ada.send("/me")
+    assert "Balance: 1.5 MTK (earned in all: 1.5 MTK)" in ada.text.splitlines()
+    await ada.send("/leaderboard")
+    assert "1. ada — 1.5 MTK ←" in ada.text.splitlines()
+    await ada.send("/history")
+    assert "    +0.5 MTK for the answer" in ada.text.splitlines()
 
 
 async def test_language_notifications_and_help(db: Database, make_user) -> None:

@@ -67,6 +67,7 @@ def test_ledger_rows_show_the_reason_in_words(
     assert result.exit_code == 0, result.output
     assert "accuracy on check items too low" in result.stdout
     assert "quality.removed" not in result.stdout
+    assert "console:ada: balance 0 tokens" in result.stdout  # amounts name the token
 
 
 def test_ledger_reasons_follow_the_operators_language(

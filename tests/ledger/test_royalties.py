@@ -69,7 +69,11 @@ async def test_a_royalty_is_shared_by_accepted_answers_to_the_last_unit(
         "SELECT profile_id, params FROM notifications WHERE key = ?", ("royalty.notice",)
     )
     assert {n["profile_id"] for n in notices} == {contributors[n] for n in ("ada", "bob", "cy")}
-    assert {json.loads(n["params"])["amount"] for n in notices} == {"5", "3.333333", "1.666666"}
+    assert {json.loads(n["params"])["amount"] for n in notices} == {
+        "5 tokens",
+        "3.333333 tokens",
+        "1.666666 tokens",
+    }
 
 
 async def test_recording_the_same_use_twice_pays_nothing_more(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bots.conversation.context import Person, Services
 from bots.conversation.replies import Reply
-from tasks.rewards import format_amount
+from tasks.rewards import token_unit
 from tasks.standing import StandingService
 
 SHOWN_VALUE = 60
@@ -18,10 +18,10 @@ def _service(s: Services) -> StandingService:
 
 async def me(s: Services, p: Person) -> list[Reply]:
     st = await _service(s).of(p.profile.id)
-    amount = format_amount(st.balance, st.decimals)
+    unit = await token_unit(s.db)
     lines = [
         p.t("me.title", name=p.profile.display_name or p.sender.external_id),
-        p.t("me.balance", amount=amount, earned=format_amount(st.earned, st.decimals)),
+        p.t("me.balance", amount=unit.show(st.balance), earned=unit.show(st.earned)),
         p.t("me.work", accepted=st.accepted, pending=st.pending, rejected=st.rejected),
     ]
     if st.gold_answers:
@@ -40,12 +40,12 @@ async def leaderboard(s: Services, p: Person) -> list[Reply]:
     board = await service.leaderboard(10)
     if not board:
         return [Reply(p.t("leaderboard.empty"))]
-    decimals = await service.decimals()
+    unit = await token_unit(s.db)
     lines = [p.t("leaderboard.title")]
     for place, (profile_id, name, earned) in enumerate(board, start=1):
         shown = name or p.t("leaderboard.anonymous")
         marker = " ←" if profile_id == p.profile.id else ""
-        amount = format_amount(earned, decimals)
+        amount = unit.show(earned)
         lines.append(p.t("leaderboard.row", place=place, name=shown, count=amount) + marker)
     return [Reply("\n".join(lines))]
 
@@ -73,7 +73,7 @@ async def history(s: Services, p: Person) -> list[Reply]:
     rows = await service.history(p.profile.id, 10)
     if not rows:
         return [Reply(p.t("history.empty"))]
-    decimals = await service.decimals()
+    unit = await token_unit(s.db)
     lines = [p.t("history.title")]
     for row in rows:
         when = datetime.fromtimestamp(row.created_at, UTC).strftime("%Y-%m-%d %H:%M")
@@ -94,6 +94,6 @@ async def history(s: Services, p: Person) -> list[Reply]:
         )
         for cause, amount, payout in row.ledger:
             sign = "+" if amount > 0 else "−"
-            entry = f"    {sign}{format_amount(abs(amount), decimals)} {p.t(f'ledger.{cause}')}"
+            entry = f"    {sign}{unit.show(abs(amount))} {p.t(f'ledger.{cause}')}"
             lines.append(entry + (f" ({payout})" if payout else ""))
     return [Reply("\n".join(lines))]
