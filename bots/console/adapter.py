@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-import shutil
 import sys
-import uuid
 import wave
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +18,7 @@ from bots.console.render import render
 from bots.conversation.core import Conversation
 from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
 from bots.conversation.replies import Button, Reply
+from bots.conversation.saving import CannotSave, store_copy
 
 
 class ConsoleInputError(ValueError):
@@ -83,6 +82,9 @@ class ConsoleAdapter:
             except ConsoleInputError as error:
                 self.say(f"! {error}")
                 continue
+            except CannotSave as error:
+                self.show(await self.conversation.cannot_save(self.sender, error))
+                continue
             self.show(await self.conversation.handle(event))
 
     def parse(self, line: str) -> Event:
@@ -111,10 +113,7 @@ class ConsoleAdapter:
             duration = float(words[1]) if len(words) > 1 else wav_duration(source)
         except (ValueError, wave.Error, EOFError):
             raise ConsoleInputError("give the length in seconds: /voice PATH SECONDS") from None
-        folder = self.data_dir / "voice" / "console"
-        folder.mkdir(parents=True, exist_ok=True)
-        stored = folder / f"{uuid.uuid4().hex}{source.suffix}"
-        shutil.copyfile(source, stored)
+        stored = store_copy(self.data_dir / "voice" / "console", source)
         return Voice(self.sender, str(stored), duration)
 
     def upload(self, args: str) -> Upload:
