@@ -14,9 +14,7 @@ import asyncio
 import contextlib
 import logging
 import shlex
-import shutil
 import sys
-import uuid
 import wave
 from pathlib import Path
 from typing import TextIO
@@ -27,6 +25,7 @@ from bots.conversation.core import Conversation
 from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
 from bots.conversation.outbox import delivered, pending
 from bots.conversation.replies import Button, Reply
+from bots.conversation.saving import CannotSave, store_copy
 
 logger = logging.getLogger("microtasks.console")
 
@@ -126,6 +125,9 @@ class ConsoleAdapter:
             except ConsoleInputError as error:
                 self.say(f"! {error}")
                 continue
+            except CannotSave as error:
+                self.show(await self.conversation.cannot_save(self.sender, error))
+                continue
             self.show(await self.conversation.handle(event))
             await self.deliver_owed()
 
@@ -155,10 +157,7 @@ class ConsoleAdapter:
             duration = float(words[1]) if len(words) > 1 else wav_duration(source)
         except (ValueError, wave.Error, EOFError):
             raise ConsoleInputError("give the length in seconds: /voice PATH SECONDS") from None
-        folder = self.data_dir / "voice" / "console"
-        folder.mkdir(parents=True, exist_ok=True)
-        stored = folder / f"{uuid.uuid4().hex}{source.suffix}"
-        shutil.copyfile(source, stored)
+        stored = store_copy(self.data_dir / "voice" / "console", source)
         return Voice(self.sender, str(stored), duration)
 
     def upload(self, args: str) -> Upload:

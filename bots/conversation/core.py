@@ -13,6 +13,7 @@ from bots.conversation.flows import appeals, banning, labelling, member, moderat
 from bots.conversation.flows import wallet as wallet_flow
 from bots.conversation.i18n import Translator, pick_language
 from bots.conversation.replies import Button, Reply
+from bots.conversation.saving import CannotSave
 from bots.conversation.throttle import Admission, Throttle
 from storage.identity import Platform, ensure_account, find_account, get_profile
 from tasks.batches import Transition
@@ -142,6 +143,8 @@ class Conversation:
             return await self._dispatch(p, event)
         except InputError as error:
             return [Reply(p.t.problem(error.problem))]
+        except CannotSave as error:
+            return await self.cannot_save(event.sender, error)
         except LeaseGone:
             from_task = isinstance(event, Press) or (
                 isinstance(event, Text) and event.lease is not None
@@ -152,6 +155,14 @@ class Conversation:
             fields = {"event_type": type(event).__name__, "platform": event.sender.platform}
             logger.exception("conversation.failed", extra={"fields": fields})
             return [Reply(p.t("error.sorry"))]
+
+    async def cannot_save(self, sender: Sender, error: CannotSave) -> list[Reply]:
+        """A file could not be written under the data folder (an adapter storing a recording, a
+        flow spooling an export): the error is logged for the operator, the person is told the
+        bot cannot save files, and nothing else is affected."""
+        fields = {"platform": sender.platform, "error": str(error)}
+        logger.error("conversation.cannot_save", extra={"fields": fields})
+        return [Reply((await self._words(sender))("error.cannot_save"))]
 
     async def waiting_buttons(self, sender: Sender) -> list[Button]:
         """The buttons still waiting for this person when an adapter has none in memory (after a

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import io
 import struct
-import uuid
 import wave
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import discord
 
 from bots.conversation.events import Sender, Voice
 from bots.conversation.replies import Reply
+from bots.conversation.saving import CannotSave, store_bytes
 from bots.discord.host import Host
 
 AUDIO_SUFFIXES = frozenset(
@@ -70,12 +70,11 @@ def seconds_of(content: bytes) -> float | None:
 
 
 def store(data_dir: Path, user_id: str, filename: str, content: bytes) -> Path:
-    folder = data_dir / "voice" / "discord" / user_id
-    folder.mkdir(parents=True, exist_ok=True)
+    """The recording in a new file under data_dir/voice/discord/<user id>/; CannotSave when the
+    data folder cannot be written."""
     suffix = Path(filename).suffix.lower()
-    target = folder / f"{uuid.uuid4().hex}{suffix if suffix in AUDIO_SUFFIXES else ''}"
-    target.write_bytes(content)
-    return target
+    folder = data_dir / "voice" / "discord" / user_id
+    return store_bytes(folder, content, suffix if suffix in AUDIO_SUFFIXES else "")
 
 
 async def answer_with_recording(
@@ -96,5 +95,10 @@ async def answer_with_recording(
     duration = recording.duration or seconds_of(content) or seconds
     if not duration:
         return [Reply((await host.words(sender))("discord.voice_seconds", filename=name))]
-    path = await asyncio.to_thread(store, host.config.data_dir, sender.external_id, name, content)
+    try:
+        path = await asyncio.to_thread(
+            store, host.config.data_dir, sender.external_id, name, content
+        )
+    except CannotSave as error:
+        return await host.conversation.cannot_save(sender, error)
     return await host.conversation.handle(Voice(sender, str(path), float(duration)))

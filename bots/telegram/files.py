@@ -8,6 +8,9 @@ from pathlib import Path
 
 from telegram import Document, Voice
 
+from bots.conversation.saving import folder as existing_folder
+from bots.conversation.saving import saving
+
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the most a bot can download from Telegram's servers
 
 
@@ -26,13 +29,15 @@ def voice_seconds(voice: Voice) -> float:
 
 
 async def store_voice(voice: Voice, folder: Path) -> Path:
-    """Download a voice note (getFile, then the file) to a new file in `folder`."""
+    """Download a voice note (getFile, then the file) to a new file in `folder`; CannotSave
+    when the data folder cannot be written."""
     _check_size(voice.file_size)
     file = await voice.get_file()
     suffix = Path(file.file_path or "").suffix or ".oga"
-    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(existing_folder, folder)
     target = folder / f"{uuid.uuid4().hex}{suffix}"
-    await file.download_to_drive(target)
+    with saving(str(target)):  # a failed download is a TelegramError, not an OSError
+        await file.download_to_drive(target)
     return target
 
 

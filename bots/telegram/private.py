@@ -23,6 +23,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, Messag
 from bots.conversation.core import Conversation
 from bots.conversation.events import Command, Event, Other, Press, Sender, Text, Upload, Voice
 from bots.conversation.replies import Reply
+from bots.conversation.saving import CannotSave
 from bots.telegram.events import command_of, sender_of
 from bots.telegram.files import TooBig, read_document, store_voice, voice_seconds
 from bots.telegram.moderators import CommunityAdmins
@@ -83,6 +84,11 @@ class PrivateChat:
             path = await store_voice(message.voice, self.voice_folder)
         except TooBig:
             await self._say(message.chat, user, "telegram.file_too_big")
+            return
+        except CannotSave as error:
+            await self.renderer.show(
+                message.chat.id, await self.conversation.cannot_save(sender, error)
+            )
             return
         await self._serve(message.chat, Voice(sender, str(path), voice_seconds(message.voice)))
 

@@ -211,3 +211,22 @@ def test_log_lines_go_to_a_file_so_the_terminal_shows_only_the_chat(tmp_path: Pa
     assert EN["start.welcome"].split("!")[0] in done.stdout
     log = (tmp_path / "data" / "microtasks.log").read_text()
     assert "level=" in log
+
+
+def test_a_recording_that_cannot_be_stored_is_refused_and_the_chat_goes_on(
+    tmp_path: Path,
+) -> None:
+    voice_batch = write_batch(
+        tmp_path / "voice.jsonl",
+        {"kind": "voice", "title": "Read", "instructions": "Read aloud.", "overlap": 1},
+        [{"id": "v1", "sentence": "The quick brown fox."}],
+    )
+    chat(tmp_path, [f"/upload {voice_batch}", "/activate 1"], "--moderator")
+    (tmp_path / "data" / "voice").write_bytes(b"a file where the folder must be")
+    recording = write_wav(tmp_path / "fox.wav", 2.0)
+
+    out = chat(tmp_path, ["/start", "1", f"/voice {recording}", "/help"], "--as", "bo")
+
+    assert EN["error.cannot_save"] in out
+    assert "✅ Saved: your recording" not in out
+    assert "/task" in out.split(EN["error.cannot_save"])[1], "the next line is answered"

@@ -51,7 +51,7 @@ async def test_an_export_within_the_limit_arrives_whole(
     rows = [json.loads(line) for line in exported.content.decode().splitlines()]
     assert [row["value"] for row in rows] == ["yes", "yes", "yes"]
     assert len({row["item_id"] for row in rows}) == 3
-    assert list((tmp_path / "chat").iterdir()) == []  # the spooled export is gone
+    assert list((tmp_path / "chat" / "exports").iterdir()) == []  # the spooled export is gone
 
 
 async def test_an_export_past_the_limit_stops_with_a_message(

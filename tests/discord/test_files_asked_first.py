@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bots.conversation.core import Conversation
+from bots.conversation.i18n import catalog
 from bots.discord.adapter import DiscordAdapter
 from bots.discord.config import DiscordConfig
 from storage.database import Database
@@ -85,3 +86,20 @@ async def test_a_refused_recording_is_deleted_and_the_accepted_one_kept(
     [kept] = folder.iterdir()
     answer = json.loads(await db.fetch_value("SELECT value FROM answers"))
     assert answer == {"file": str(kept), "duration": 2.5}
+
+
+async def test_a_recording_that_cannot_be_stored_is_refused_and_the_bot_keeps_serving(
+    discord_chat: DiscordHarness, db: Database, tmp_path: Path
+) -> None:
+    await active_batch(db, Kind.voice, items=1, overlap=1)
+    ada = discord_chat.add_user("ada")
+    await agree(discord_chat, ada)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "voice").write_bytes(b"a file where the folder must be")
+
+    refused = await run_slow(discord_chat, ada, "voice", recording=("take.wav", recording(2.5)))
+    assert refused.content == catalog("en")["error.cannot_save"]
+    assert await db.fetch_value("SELECT count(*) FROM answers") == 0
+
+    helped = await run_slow(discord_chat, ada, "help")
+    assert "/task" in helped.content, "the bot still answers"

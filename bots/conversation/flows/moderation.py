@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from tempfile import SpooledTemporaryFile
 from typing import BinaryIO, TextIO, cast
 
 from bots.conversation.context import Person, Services
 from bots.conversation.flows.labelling import start_button
 from bots.conversation.replies import OutFile, Reply
+from bots.conversation.saving import folder, saving
 from tasks.batch_file import ImportFailed, check_size, read_batch_bytes
 from tasks.batches import DuplicateBatch, Transition
 from tasks.export import ExportFormat, write_export
 
-SPOOL_BYTES = 1024 * 1024  # an export larger than this waits in a file under the data folder
+SPOOL_BYTES = 1024 * 1024  # an export larger than this waits in a file under data_dir/exports
+EXPORTS = "exports"
 
 
 class ExportTooLarge(Exception):
@@ -164,8 +167,12 @@ async def export(s: Services, p: Person, args: str) -> list[Reply]:
         return [Reply(p.t("export.bad_format", id=batch_id, given=" ".join(extra)))]
     fmt = formats[extra[0]] if extra else ExportFormat.jsonl
     await s.batches.get(batch_id)
-    s.data_dir.mkdir(parents=True, exist_ok=True)
-    with SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=s.data_dir) as spool:
+    spool_dir = await asyncio.to_thread(folder, s.data_dir / EXPORTS)
+    # a spool past SPOOL_BYTES goes to disk: failing to write it is CannotSave too
+    with (
+        saving(f"the export of batch {batch_id}"),
+        SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=spool_dir) as spool,
+    ):
         sink = cast(BinaryIO, spool)
         try:
             writer = _CappedWriter(sink, s.max_export_bytes)
