@@ -25,11 +25,17 @@ def fail(message: str) -> NoReturn:
 LOG_FILE = "microtasks.log"  # under DATA_DIR, while the console chat holds the terminal
 
 
+def console_holds_the_terminal() -> bool:
+    """Whether the chat and the log would share one screen: stdout and stderr both a terminal."""
+    return sys.stdout.isatty() and sys.stderr.isatty()
+
+
 def settings_or_exit(*, console_chat: bool | None = False) -> Settings:
     """The settings, or one line and exit 2; logging configured.
 
     While the console chat runs (`console_chat=True`, or None: when the console is among the
-    adapters), log lines go to DATA_DIR/microtasks.log so the terminal shows only the chat.
+    adapters) in a terminal, log lines go to DATA_DIR/microtasks.log so the terminal shows only
+    the chat. Piped or redirected, they stay on stderr, apart from the chat on stdout.
     """
     from microtasks.logs import configure_logging
     from microtasks.settings import (  # pydantic-settings: not for --help
@@ -43,8 +49,10 @@ def settings_or_exit(*, console_chat: bool | None = False) -> Settings:
     except SettingsError as error:
         fail(f"bad setting: {error}")
     if console_chat is None:
-        console_chat = Adapter.console in settings.adapters()
-    log_file = settings.data_dir / LOG_FILE if console_chat else None
+        console_chat = Adapter.console in settings.adapters
+    log_file = (
+        settings.data_dir / LOG_FILE if console_chat and console_holds_the_terminal() else None
+    )
     configure_logging(
         settings.log_level, settings.log_format.value, settings.secrets(), file=log_file
     )

@@ -75,14 +75,19 @@ def configure_logging(
     secrets: list[str] | None = None,
     file: Path | None = None,
 ) -> None:
-    """Log lines to stderr, or appended to `file` while the console chat uses the terminal."""
+    """Log lines to stderr, or appended to `file` while the console chat uses the terminal.
+
+    A file that cannot be opened (an unwritable DATA_DIR) leaves the lines on stderr, where the
+    start-up warning about that folder can be read.
+    """
     register_secrets(secrets or [])
-    handler: logging.Handler
-    if file is None:
-        handler = logging.StreamHandler(sys.stderr)
-    else:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(file, encoding="utf-8")
+    handler: logging.Handler = logging.StreamHandler(sys.stderr)
+    if file is not None:
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(file, encoding="utf-8")
+        except OSError:
+            pass
     handler.setFormatter(JsonFormatter() if fmt == "json" else KeyValueFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
