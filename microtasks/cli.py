@@ -10,7 +10,7 @@ from rich.table import Table
 
 from microtasks.cli_batches import batch_app
 from microtasks.cli_chain import chain_app
-from microtasks.cli_common import fail, run_command, settings_or_exit
+from microtasks.cli_common import checked_language, fail, run_command, settings_or_exit
 from microtasks.cli_jobs import jobs_app
 from microtasks.cli_members import members_app
 from microtasks.cli_payouts import payouts_app
@@ -52,12 +52,9 @@ def chat(
     lang: Annotated[str | None, typer.Option("--lang", help="your language, e.g. ru")] = None,
 ) -> None:
     """Chat with the bot in this terminal (or from piped input), as USER."""
-    from bots.conversation.i18n import supported_languages
     from microtasks.runtime import chat as run_chat
 
-    languages = supported_languages()
-    if lang is not None and lang.replace("_", "-").split("-")[0].lower() not in languages:
-        fail(f"--lang {lang}: there is no such language; choose one of {', '.join(languages)}")
+    lang = checked_language(lang)
     settings = settings_or_exit(console_chat=True)
     run_command(run_chat(settings, user=user, moderator=moderator, language=lang))
 

@@ -22,6 +22,16 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+def checked_language(lang: str | None) -> str | None:
+    """A `--lang` we have a catalog for (`ru-RU` is `ru`), else one line naming those we have."""
+    from bots.conversation.i18n import supported_languages
+
+    languages = supported_languages()
+    if lang is not None and lang.replace("_", "-").split("-")[0].lower() not in languages:
+        fail(f"--lang {lang}: there is no such language; choose one of {', '.join(languages)}")
+    return lang
+
+
 LOG_FILE = "microtasks.log"  # under DATA_DIR, while the console chat holds the terminal
 
 

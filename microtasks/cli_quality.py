@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from microtasks.cli_common import fail, run_command, settings_or_exit
+from microtasks.cli_common import checked_language, fail, run_command, settings_or_exit
 from microtasks.wiring import open_database
 from storage import ledger
 from storage.database import Database
@@ -188,7 +188,7 @@ def ledger_show(
     """A member's balance and latest ledger rows, with each reason in words."""
     from bots.conversation.i18n import Translator, pick_language
 
-    words = Translator(pick_language(lang, *operator_locales()))
+    words = Translator(pick_language(checked_language(lang), *operator_locales()))
 
     async def work(db: Database) -> tuple[int, list[ledger.Entry], TokenUnit]:
         profile_id = await resolve_profile(db, user)
