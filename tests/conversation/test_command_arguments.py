@@ -49,3 +49,18 @@ async def test_a_rejection_without_a_reason_is_refused_and_the_answer_stays_pend
 
     await mod.send(f"/reject {answer_id} not a tip about the brief")
     assert mod.text == f"Answer #{answer_id} is now not accepted."
+
+
+async def test_a_decision_without_an_answer_number_names_the_command_typed(
+    db: Database, make_user
+) -> None:
+    mod = make_user("900")  # a moderator by the settings
+
+    await mod.send("/reject")
+    assert mod.text == "Write the answer number, for example: /reject 12"
+    await mod.send("/reject abc")
+    assert mod.text == "Write the answer number, for example: /reject 12"
+    await mod.send("/accept")
+    assert mod.text == "Write the answer number, for example: /accept 12"
+    await mod.send("/overturn x")
+    assert mod.text == "Write the answer number, for example: /overturn 12"

@@ -42,7 +42,7 @@ async def reviews(s: Services, p: Person, args: str) -> list[Reply]:
 async def decide(s: Services, p: Person, args: str, *, accepted: bool) -> list[Reply]:
     answer_id, reason = _id_and_rest(args)
     if answer_id is None:
-        return [Reply(p.t("reviews.usage"))]
+        return [Reply(p.t("reviews.usage", command="accept" if accepted else "reject"))]
     if not accepted and not reason:
         return [Reply(p.t("reviews.needs_reason", id=answer_id))]
     status = await _queue(s).decide(
@@ -54,6 +54,6 @@ async def decide(s: Services, p: Person, args: str, *, accepted: bool) -> list[R
 async def decide_appeal(s: Services, p: Person, args: str, *, overturn: bool) -> list[Reply]:
     answer_id, _ = _id_and_rest(args)
     if answer_id is None:
-        return [Reply(p.t("reviews.usage"))]
+        return [Reply(p.t("reviews.usage", command="overturn" if overturn else "uphold"))]
     status = await _queue(s).decide_appeal(answer_id, overturn=overturn, moderator_id=p.profile.id)
     return [Reply(p.t("reviews.decided", id=answer_id, status=p.t(f"history.{status}")))]
