@@ -30,7 +30,7 @@ def _member_commands() -> dict[str, Flow]:
     return {
         "start": member.start,
         "help": lambda s, p, a: _now(member.help_text(p)),
-        "task": lambda s, p, a: labelling.next_task(s, p, member.batch_ref(a), picked=True),
+        "task": member.task_command,
         "skip": lambda s, p, a: labelling.skip(s, p),
         "stop": lambda s, p, a: labelling.stop(s, p),
         "me": lambda s, p, a: standing.me(s, p),

@@ -116,3 +116,18 @@ async def test_a_batch_that_cannot_serve_says_why(db: Database, make_user) -> No
         assert [b.label for b in ada.last.all_buttons] == [EN["button.task"]]
     await ada.press(EN["button.task"])
     assert "📋 Open batch" in ada.last.text
+
+
+async def test_task_with_something_other_than_a_batch_number_says_what_to_type(
+    db: Database, make_user
+) -> None:
+    await active_batch(db, Kind.choice, items=2, overlap=1, title="Only batch")
+    ada = make_user("ada")
+    await onboard(ada)
+    held = ada.last.text
+
+    for typed in ("/task abc", "/task 1 x"):
+        await ada.send(typed)
+        assert ada.text == EN["task.usage"]
+    await ada.send("/task")
+    assert ada.last.text == held, "plain /task still shows the task she holds"

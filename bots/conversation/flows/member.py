@@ -59,6 +59,14 @@ def batch_ref(payload: str) -> int | None:
     return int(payload) if payload.strip().isdigit() else None
 
 
+async def task_command(s: Services, p: Person, args: str) -> list[Reply]:
+    """/task, or /task N for batch N; anything else after it is refused with what to type."""
+    batch_id = batch_ref(args)
+    if args.strip() and batch_id is None:
+        return [Reply(p.t("task.usage"))]
+    return await next_task(s, p, batch_id, picked=True)
+
+
 async def start(s: Services, p: Person, payload: str) -> list[Reply]:
     batch_id = batch_ref(payload)
     if not p.profile.consented:
