@@ -14,6 +14,7 @@ The core answers `Other` with a note of what the bot reads, within the member's 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from telegram import Chat, Message, Update, User
@@ -130,9 +131,9 @@ class PrivateChat:
         toast = shorten(refusals[0].text, TOAST_LIMIT) if refusals else None
         try:
             await query.answer(toast)
-        except BadRequest:  # too old to answer (the bot was down): say it in the chat instead
-            refusals = []
-        shown = [reply for reply in replies if not (reply.refusal and reply in refusals)]
+        except BadRequest:  # too old to answer (the bot was down): say it in a new message
+            await self.renderer.show(chat_id, [replace(r, edit=False) for r in refusals[:1]])
+        shown = [reply for reply in replies if not reply.refusal]
         await self.renderer.show(chat_id, shown, pressed)
 
     # --- replies out ----------------------------------------------------------------------------

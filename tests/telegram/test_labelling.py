@@ -177,6 +177,27 @@ async def test_a_forged_press_on_a_live_task_is_refused_by_a_toast_and_the_task_
     assert not [t for t in eve.texts if t.startswith("This task is no longer yours")]
 
 
+async def test_a_press_too_old_for_a_toast_is_refused_in_a_new_message_and_the_task_stays(
+    db: Database, bot, member
+) -> None:
+    await active_batch(db, Kind.choice, items=3, overlap=1)
+    ada, eve = member("Ada"), member("Eve")
+    await onboard(ada)
+    eves_task = await onboard(eve)
+    _, adas_yes = ada.find("yes")
+    eve.server.fail_next("answerCallbackQuery", 400, "Bad Request: query is too old")
+    since = eve.server.mark()
+
+    eve.server.user_clicks(eve.user, eves_task, adas_yes.callback_data or "", check_button=False)
+    await eve.server.wait_for("sendMessage", since=since)
+
+    assert eve.texts[-1].startswith("This task is no longer yours"), "said in a new message"
+    edits = [c for c in eve.server.calls("editMessageText") if c.index >= since]
+    assert not edits, "her live task was not edited"
+    await eve.press("no")  # her own task still works
+    assert "✅ Saved: no" in eve.texts
+
+
 async def test_a_stale_press_leaves_the_member_s_live_task_and_its_buttons(
     db: Database, bot, member
 ) -> None:
