@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from microtasks.cli_common import fail, run_command, settings_or_exit
+from microtasks.cli_common import fail, run_command, settings_or_exit, words_of_others
 from microtasks.wiring import open_database
 from storage.database import Database
 from tasks.aggregation import Method, aggregate
@@ -144,7 +144,7 @@ def list_batches() -> None:
         b, p = view.batch, view.progress
         table.add_row(
             str(b.id),
-            b.title,
+            words_of_others(b.title),
             b.kind,
             b.state,
             str(p.items),

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import typer
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from microtasks.settings import Settings
 
 EXIT_USAGE = 2
@@ -30,6 +32,16 @@ def checked_language(lang: str | None) -> str | None:
     if lang is not None and lang.replace("_", "-").split("-")[0].lower() not in languages:
         fail(f"--lang {lang}: there is no such language; choose one of {', '.join(languages)}")
     return lang
+
+
+def words_of_others(value: object) -> Text:
+    """Words a member (or a batch file) wrote, as a table cell: without bidi control characters,
+    which could make them read differently, and never read as Rich markup."""
+    from rich.text import Text
+
+    from bots.conversation.display import shown
+
+    return Text(str(shown(value)))
 
 
 LOG_FILE = "microtasks.log"  # under DATA_DIR, while the console chat holds the terminal

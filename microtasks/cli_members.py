@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from microtasks.cli_common import words_of_others
 from microtasks.cli_quality import (
     USER_HELP,
     resolve_moderator,
@@ -109,11 +110,11 @@ def members_list(
         ban = row.ban
         table.add_row(
             str(row.id),
-            row.display_name,
+            words_of_others(row.display_name),
             " ".join(row.accounts),
             row.role,
             _when(ban.banned_at) if ban else "",
             "" if ban is None else str(ban.banned_by or "operator"),
-            ban.reason if ban else "",
+            words_of_others(ban.reason if ban else ""),
         )
     out.print(table)

@@ -13,7 +13,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from microtasks.cli_common import checked_language, fail, run_command, settings_or_exit
+from microtasks.cli_common import (
+    checked_language,
+    fail,
+    run_command,
+    settings_or_exit,
+    words_of_others,
+)
 from microtasks.wiring import open_database
 from storage import ledger
 from storage.database import Database
@@ -115,7 +121,12 @@ def review_list(limit: int = 20) -> None:
     for e in entries:
         value = _answer_text(e.value)
         table.add_row(
-            str(e.answer_id), e.batch_title, str(e.profile_id), value[:80], e.status, e.appeal or ""
+            str(e.answer_id),
+            words_of_others(e.batch_title),
+            str(e.profile_id),
+            words_of_others(value[:80]),
+            e.status,
+            words_of_others(e.appeal or ""),
         )
     out.print(table)
 
