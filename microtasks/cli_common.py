@@ -84,12 +84,14 @@ def settings_or_exit(*, console_chat: bool | None = False) -> Settings:
 def run_command(main: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine; a database that cannot be used, or bad input, is one line."""
     from bots.base import AdapterStartFailed
-    from storage.database import DatabaseUnavailable
+    from storage.database import DatabaseLost, DatabaseUnavailable
     from storage.schema import SchemaError
     from tasks.problems import InputError
 
     try:
         return asyncio.run(main)
+    except DatabaseLost as error:
+        fail(str(error))
     except DatabaseUnavailable as error:
         fail(f"bad setting: DATABASE_URL: {error}")
     except (SchemaError, InputError, AdapterStartFailed) as error:

@@ -104,7 +104,7 @@ def warn_if_unwritable(data_dir: Path) -> None:
 async def serve(settings: Settings) -> None:
     """`microtasks run`: every configured adapter on one database."""
     warn_if_unwritable(settings.data_dir)
-    async with open_database(settings) as db:
+    async with open_database(settings, create=True) as db:
         conversation = build_conversation(settings, db)
         await load_sample_batches(settings, conversation.services)
         adapters = build_adapters(settings, conversation)
@@ -116,10 +116,12 @@ async def serve(settings: Settings) -> None:
 
 async def chat(settings: Settings, *, user: str, moderator: bool, language: str | None) -> None:
     """`microtasks chat`: the console chat alone, as one named person."""
-    async with open_database(settings) as db:
+    async with open_database(settings, create=True) as db:
         conversation = build_conversation(settings, db)
         await load_sample_batches(settings, conversation.services)
         console = ConsoleAdapter(
             conversation, settings.data_dir, user=user, moderator=moderator, language=language
         )
         await run_adapters([console])
+        if db.lost is not None:
+            raise DatabaseLost(db.lost)

@@ -27,10 +27,14 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[Database]:
-    """The database, upgraded first if `AUTO_MIGRATE` allows, closed on exit."""
-    await schema.ensure_current(settings.database_path, auto_upgrade=settings.auto_migrate)
-    db = await Database.open(settings.database_path)
+async def open_database(settings: Settings, *, create: bool = False) -> AsyncIterator[Database]:
+    """The database, upgraded first if `AUTO_MIGRATE` allows, closed on exit.
+
+    With `create` (the bot), a missing database is created and must be writable; other commands
+    need one there, and read one that cannot be written (their writes refused saying why)."""
+    path = settings.database_path
+    await schema.ensure_current(path, auto_upgrade=settings.auto_migrate, create=create)
+    db = await Database.open(path, create=create)
     try:
         yield db
     finally:

@@ -37,6 +37,7 @@ PRAGMAS = (
     "PRAGMA busy_timeout=5000",
     "PRAGMA temp_store=MEMORY",
 )
+READ_ONLY_PRAGMAS = ("PRAGMA query_only=ON", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000")
 MAX_GROUP = 512
 logger = logging.getLogger("microtasks.storage")
 
@@ -58,32 +59,75 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return stat.st_dev, stat.st_ino
 
 
-async def connect(path: Path) -> aiosqlite.Connection:
-    """Open one connection with the project's pragmas; autocommit, so transactions are explicit."""
-    if path.is_dir():  # noqa: ASYNC240 - one stat, once per connection
+def unwritable(path: Path) -> str | None:
+    """Why SQLite could not write this database (the file, or the folder where it keeps its
+    -wal and -shm files, is read-only), or None when it can."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the file {path} is read-only"
+    folder = path.parent
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return f"the folder {folder} is read-only (SQLite writes its -wal and -shm files there)"
+    return None
+
+
+async def connect(
+    path: Path, *, create: bool = False, writable: bool = True
+) -> aiosqlite.Connection:
+    """Open one connection with the project's pragmas; autocommit, so transactions are explicit.
+
+    A missing file is created only with `create` (the bot's start and `db upgrade`), in its last
+    folder at most, so a mistyped path is an error. Not `writable`: read-only (SQLite's `mode=ro`;
+    in a read-only folder with no write-ahead log to read, `immutable`).
+    """
+    if path.is_dir():  # noqa: ASYNC240 - a few stats, once per connection
         raise DatabaseUnavailable(f"cannot open the database {path}: it is a folder, not a file")
+    if not path.exists():  # noqa: ASYNC240
+        if not create:
+            raise DatabaseUnavailable(
+                f"there is no database at {path}: `microtasks db upgrade` or starting the bot "
+                "creates it (check DATABASE_URL if one should be there)"
+            )
+        try:
+            path.parent.mkdir(exist_ok=True)  # only the last folder: a mistyped path is an error
+        except FileNotFoundError:
+            raise DatabaseUnavailable(
+                f"cannot open the database {path}: the folder {path.parent.parent} does not exist"
+            ) from None
+        except OSError as error:
+            raise DatabaseUnavailable(
+                f"cannot open the database {path}: cannot create its folder ({error.strerror})"
+            ) from None
+    if writable and (reason := unwritable(path)) is not None:
+        raise DatabaseUnavailable(f"cannot write to the database {path}: {reason}")
     try:
-        path.parent.mkdir(exist_ok=True)  # only the last folder: a mistyped path is an error
-    except FileNotFoundError:
-        raise DatabaseUnavailable(
-            f"cannot open the database {path}: the folder {path.parent.parent} does not exist"
-        ) from None
-    except OSError as error:
-        raise DatabaseUnavailable(
-            f"cannot open the database {path}: cannot create its folder ({error.strerror})"
-        ) from None
-    try:
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn = await _open(path, writable)
     except sqlite3.Error as error:
         raise DatabaseUnavailable(f"cannot open the database {path}: {error}") from None
     conn.row_factory = sqlite3.Row
     try:
-        for pragma in PRAGMAS:
+        for pragma in PRAGMAS if writable else READ_ONLY_PRAGMAS:
             await conn.execute(pragma)
     except sqlite3.Error as error:
         await conn.close()
         raise DatabaseUnavailable(f"cannot open the database {path}: {error}") from None
     return conn
+
+
+async def _open(path: Path, writable: bool) -> aiosqlite.Connection:
+    if writable:
+        return await aiosqlite.connect(path, isolation_level=None)
+    uri = f"{path.resolve().as_uri()}?mode=ro"  # noqa: ASYNC240 - once per connection
+    conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+    try:
+        await conn.execute("SELECT count(*) FROM sqlite_schema")
+        return conn
+    except sqlite3.OperationalError:
+        await conn.close()
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise  # immutable would not read the log's committed pages
+    # A read-only folder where SQLite cannot make its -shm file: nothing can write here either.
+    return await aiosqlite.connect(f"{uri}&immutable=1", uri=True, isolation_level=None)
 
 
 async def run_on_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
@@ -156,13 +200,19 @@ class Database:
         self._closed = False
         self._identity = _identity(path)
         self.lost: str | None = None  # why writes stopped, once the file went away
+        self.read_only: str | None = None  # why nothing can be written, when opened read-only
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        writer = await connect(path)
-        reader = await connect(path)
+    async def open(cls, path: Path, *, create: bool = False) -> Database:
+        """With `create` (the bot), a missing file is created and it must be writable. Without,
+        the file must exist, and one that cannot be written opens read-only: every read works
+        and every write is refused saying why."""
+        read_only = None if create else unwritable(path)
+        writer = await connect(path, create=create, writable=read_only is None)
+        reader = await connect(path, writable=read_only is None)
         await reader.execute("PRAGMA query_only=ON")
         db = cls(path, writer, reader)
+        db.read_only = read_only
         db._writer_task = asyncio.create_task(db._write_loop(), name="database-writer")
         return db
 
@@ -188,6 +238,8 @@ class Database:
         """Run `job` in a transaction shared with other queued jobs; returns after the commit."""
         if self._closed:
             raise DatabaseClosed("the database is closed")
+        if self.read_only is not None:
+            raise DatabaseUnavailable(f"cannot write to the database {self.path}: {self.read_only}")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         await self._queue.put(_Pending(job, future))
         return await future

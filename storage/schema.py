@@ -9,6 +9,7 @@ must not write to a schema it does not understand.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -16,8 +17,9 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from storage.database import connect, run_in_transaction, run_on_thread
+from storage.database import connect, run_in_transaction, run_on_thread, unwritable
 
+logger = logging.getLogger("microtasks.storage")
 FILENAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 
 CREATE_LEDGER = """
@@ -146,7 +148,8 @@ def too_new_message(status: SchemaStatus) -> str:
 
 
 async def schema_status(path: Path, known: list[Migration] | None = None) -> SchemaStatus:
-    conn = await connect(path)
+    """The schema's version and its applied and pending migrations, read without writing."""
+    conn = await connect(path, writable=False)
     try:
         migrations = known if known is not None else known_migrations()
         return await run_on_thread(conn, _status, conn._conn, path, migrations)
@@ -155,9 +158,14 @@ async def schema_status(path: Path, known: list[Migration] | None = None) -> Sch
 
 
 async def upgrade(path: Path, known: list[Migration] | None = None) -> list[Migration]:
-    """Apply every pending migration in order; returns those applied (none: already current)."""
+    """Apply every pending migration in order; returns those applied (none: already current).
+
+    A database not there yet is created, its path logged."""
     migrations = known if known is not None else known_migrations()
-    conn = await connect(path)
+    created = not path.exists()  # noqa: ASYNC240 - one stat per upgrade
+    conn = await connect(path, create=True)
+    if created:
+        logger.info("database.created", extra={"fields": {"path": str(path)}})
     try:
         status = await run_on_thread(conn, _status, conn._conn, path, migrations)
         if status.too_new:
@@ -177,9 +185,11 @@ async def upgrade(path: Path, known: list[Migration] | None = None) -> list[Migr
         await conn.close()
 
 
-async def ensure_current(path: Path, *, auto_upgrade: bool) -> SchemaStatus:
-    """Make sure the code may use this database; upgrade it first if allowed."""
-    if auto_upgrade:
+async def ensure_current(path: Path, *, auto_upgrade: bool, create: bool = False) -> SchemaStatus:
+    """Make sure the code may use this database; upgrade it first if allowed (never one that
+    cannot be written). With `create` (the bot's start), a missing database is created."""
+    there = path.exists()  # noqa: ASYNC240 - one stat per command
+    if (create and not there) or (auto_upgrade and there and not unwritable(path)):
         await upgrade(path)
     status = await schema_status(path)
     if status.too_new:

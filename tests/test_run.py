@@ -115,19 +115,50 @@ def test_a_database_deleted_while_the_bot_runs_stops_writes_and_the_exit_is_not_
     assert not (tmp_path / "data" / "microtasks.db").exists()
 
 
-def test_a_mistyped_database_folder_is_an_error_not_a_new_empty_database(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [MICROTASKS, "batch", "list"],
-        cwd=tmp_path,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/no/such/x.db"},
+def microtasks(folder: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MICROTASKS, *args],
+        cwd=folder,
+        env={**os.environ, **settings},
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=60,
     )
 
-    assert done.returncode == 2
-    assert done.stderr.splitlines() == [
-        f"microtasks: bad setting: DATABASE_URL: cannot open the database {tmp_path}/no/such/x.db:"
-        f" the folder {tmp_path}/no does not exist"
-    ]
+
+def test_a_mistyped_database_folder_is_an_error_not_a_new_empty_database(tmp_path: Path) -> None:
+    mistyped = f"sqlite:///{tmp_path}/no/such/x.db"
+    for command in (["db", "upgrade"], ["run"]):
+        done = microtasks(tmp_path, *command, DATABASE_URL=mistyped)
+
+        assert done.returncode == 2
+        assert done.stderr.splitlines()[-1] == (
+            f"microtasks: bad setting: DATABASE_URL: cannot open the database"
+            f" {tmp_path}/no/such/x.db: the folder {tmp_path}/no does not exist"
+        )
     assert not (tmp_path / "no").exists()
+
+
+def test_only_the_bot_and_db_upgrade_create_a_database_and_they_log_where(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "microtasks.db"
+    for command in (["batch", "list"], ["db", "status"], ["members", "list"]):
+        done = microtasks(tmp_path, *command)
+
+        assert done.returncode == 2, command
+        assert done.stderr.splitlines() == [
+            f"microtasks: bad setting: DATABASE_URL: there is no database at data/microtasks.db:"
+            " `microtasks db upgrade` or starting the bot creates it (check DATABASE_URL if one"
+            " should be there)"
+        ]
+        assert not path.exists()
+
+    done = microtasks(tmp_path, "db", "upgrade")
+    assert done.returncode == 0
+    assert "event=database.created path=data/microtasks.db" in done.stderr
+    assert microtasks(tmp_path, "batch", "list").returncode == 0
+    path.unlink()
+
+    done = microtasks(tmp_path, "run", SAMPLE_BATCHES="false")
+    assert done.returncode == 0
+    assert "event=database.created path=data/microtasks.db" in done.stderr

@@ -15,6 +15,7 @@ from bots.conversation.i18n import Translator, pick_language
 from bots.conversation.replies import Button, Reply
 from bots.conversation.saving import CannotSave
 from bots.conversation.throttle import Admission, Throttle
+from storage.database import DatabaseUnavailable
 from storage.identity import Platform, ensure_account, find_account, get_profile
 from tasks.batches import Transition
 from tasks.engine import LeaseGone
@@ -135,12 +136,17 @@ class Conversation:
             return await self._slowed(event.sender, admission)
         try:
             p = await self.person(event.sender)
+        except DatabaseUnavailable as error:
+            await self._drop(event)
+            return self.cannot_store(event.sender, error)
         except Exception:
             logger.exception("conversation.identity_failed")
             await self._drop(event)
             return [Reply(Translator(pick_language(event.sender.language))("error.sorry"))]
         try:
             return await self._dispatch(p, event)
+        except DatabaseUnavailable as error:
+            return self.cannot_store(event.sender, error)
         except InputError as error:
             return [Reply(p.t.problem(error.problem))]
         except CannotSave as error:
@@ -155,6 +161,13 @@ class Conversation:
             fields = {"event_type": type(event).__name__, "platform": event.sender.platform}
             logger.exception("conversation.failed", extra={"fields": fields})
             return [Reply(p.t("error.sorry"))]
+
+    def cannot_store(self, sender: Sender, error: DatabaseUnavailable) -> list[Reply]:
+        """The database cannot be written (deleted under the bot, read-only): the person hears
+        that nothing was kept; the operator reads one line, not a traceback per message."""
+        fields = {"platform": sender.platform, "error": str(error)}
+        logger.error("conversation.cannot_store", extra={"fields": fields})
+        return [Reply(Translator(pick_language(sender.language))("error.cannot_store"))]
 
     async def cannot_save(self, sender: Sender, error: CannotSave) -> list[Reply]:
         """A file could not be written under the data folder (an adapter storing a recording, a
