@@ -20,6 +20,7 @@ from tasks.batch_file import ImportFailed, read_batch_file
 from tasks.batches import BatchService, Transition
 from tasks.export import ExportFormat, write_aggregated, write_export
 from tasks.kinds import Kind
+from tasks.problems import counted
 
 T = TypeVar("T")
 batch_app = typer.Typer(
@@ -125,7 +126,7 @@ def import_batch(
     state = "active" if activate else "draft"
     out.print(
         f"imported batch {batch_id} ({draft.settings.kind.value}, "
-        f"{len(draft.items)} items) as {state}: {draft.settings.title}"
+        f"{counted(len(draft.items), 'item', 'items')}) as {state}: {draft.settings.title}"
     )
 
 
@@ -241,5 +242,5 @@ def export_batch(
         _check_writable(output)
     count = with_services(work)
     if output is not None:
-        what = "items" if aggregated else "answers"
-        out.print(f"wrote {count} {what} to {output}")
+        one, other = ("item", "items") if aggregated else ("answer", "answers")
+        out.print(f"wrote {counted(count, one, other)} to {output}")

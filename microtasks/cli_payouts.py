@@ -19,6 +19,7 @@ from microtasks.wiring import open_database
 from storage import ledger
 from storage import payouts as store
 from storage.database import Database
+from tasks.problems import counted
 from tasks.rewards import format_amount
 
 if TYPE_CHECKING:
@@ -335,4 +336,4 @@ def _ids(runs: list[store.Run]) -> str:
 
 
 def _members(count: int) -> str:
-    return "1 member" if count == 1 else f"{count} members"
+    return counted(count, "member", "members")

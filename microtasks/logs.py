@@ -69,6 +69,21 @@ class JsonFormatter(logging.Formatter):
         return mask_secrets(json.dumps(payload, ensure_ascii=False, default=str))
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is at the time of each line (a test runner swaps it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def configure_logging(
     level: str = "INFO",
     fmt: str = "kv",
@@ -81,7 +96,7 @@ def configure_logging(
     start-up warning about that folder can be read.
     """
     register_secrets(secrets or [])
-    handler: logging.Handler = logging.StreamHandler(sys.stderr)
+    handler: logging.Handler = StderrHandler()
     if file is not None:
         try:
             file.parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from storage.identity import accounts_of, get_profile
 from tasks.aggregation import Method, aggregate
 from tasks.batches import BatchService, BatchState
 from tasks.kinds import Kind
+from tasks.problems import counted
 
 logger = logging.getLogger("microtasks.scheduler")
 DIGEST_KEY = "scheduler.digest"
@@ -179,6 +180,8 @@ async def send_daily_digest(
                         extra={"fields": {"platform": sender.name, "error": str(error)}},
                     )
     return (
-        f"digest of {digest.day} to {len(recipients)} moderators, {len(digest.batches)} batches, "
-        f"{digest.answers} answers in 24 h, {pictures} charts sent; chart {chart}"
+        f"digest of {digest.day} to {counted(len(recipients), 'moderator', 'moderators')}, "
+        f"{counted(len(digest.batches), 'batch', 'batches')}, "
+        f"{counted(digest.answers, 'answer', 'answers')} in 24 h, "
+        f"{counted(pictures, 'chart', 'charts')} sent; chart {chart}"
     )

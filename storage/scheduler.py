@@ -350,7 +350,7 @@ async def queue_reminders(
             ).fetchone()
             if taken:
                 continue
-            notification = enqueue(raw, profile_id, key, {"days": streak}, now)
+            notification = enqueue(raw, profile_id, key, {"count": streak}, now)
             raw.execute(
                 "INSERT INTO streak_reminders (profile_id, day, notification_id) VALUES (?, ?, ?)",
                 (profile_id, today, notification),

@@ -351,7 +351,9 @@ def _add_items(
             rows[limits.max_items][0],
             problem(
                 "file.too_many_items",
-                "the file has {count} items; the most one batch may have is {limit} "
+                "the file has {count} item; the most one batch may have is {limit} "
+                "(the BATCH_MAX_ITEMS setting)",
+                plural="the file has {count} items; the most one batch may have is {limit} "
                 "(the BATCH_MAX_ITEMS setting)",
                 count=len(rows),
                 limit=limits.max_items,
@@ -525,7 +527,8 @@ def read_csv(
                 line,
                 problem(
                     "csv.wrong_cell_count",
-                    "the row has {count} cells; the header has {columns}",
+                    "the row has {count} cell; the header has {columns}",
+                    plural="the row has {count} cells; the header has {columns}",
                     count=len(cells),
                     columns=len(columns),
                 ),

@@ -19,9 +19,16 @@ class Problem:
         return self.text
 
 
-def problem(key: str, text: str, /, **params: Any) -> Problem:
-    """A problem whose English text is `text` formatted with `params`."""
-    return Problem(key, text.format(**params), params)
+def problem(key: str, text: str, /, *, plural: str | None = None, **params: Any) -> Problem:
+    """A problem whose English text is `text` formatted with `params`; `plural` is the text
+    when `params["count"]` is not 1 (the catalogs hold every language's forms of `key`)."""
+    chosen = plural if plural is not None and params.get("count") != 1 else text
+    return Problem(key, chosen.format(**params), params)
+
+
+def counted(count: int, one: str, other: str) -> str:
+    """English for operators (the command line, job summaries): "1 item", "2 items"."""
+    return f"{count} {one if count == 1 else other}"
 
 
 class InputError(ValueError):

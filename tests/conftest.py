@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -39,3 +40,10 @@ async def db(db_path: Path) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+def upgraded_database(db_path: Path) -> Path:
+    """The empty database `microtasks db upgrade` makes, as an operator has before a command."""
+    asyncio.run(schema.upgrade(db_path))
+    return db_path

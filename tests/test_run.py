@@ -147,7 +147,7 @@ def test_only_the_bot_and_db_upgrade_create_a_database_and_they_log_where(tmp_pa
 
         assert done.returncode == 2, command
         assert done.stderr.splitlines() == [
-            f"microtasks: bad setting: DATABASE_URL: there is no database at data/microtasks.db:"
+            "microtasks: bad setting: DATABASE_URL: there is no database at data/microtasks.db:"
             " `microtasks db upgrade` or starting the bot creates it (check DATABASE_URL if one"
             " should be there)"
         ]

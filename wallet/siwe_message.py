@@ -209,9 +209,11 @@ def expired(expired_at: float, rules: SiweRules) -> InputError:
         problem(
             "wallet.expired",
             "This message expired at {time} UTC. Send /wallet link with your address for a fresh "
-            "one and sign it within {minutes} minutes.",
+            "one and sign it within {count} minute.",
+            plural="This message expired at {time} UTC. Send /wallet link with your address for a "
+            "fresh one and sign it within {count} minutes.",
             time=datetime.fromtimestamp(expired_at, UTC).strftime("%Y-%m-%d %H:%M"),
-            minutes=max(1, rules.ttl_seconds // 60),
+            count=max(1, rules.ttl_seconds // 60),
         )
     )
 

@@ -90,21 +90,32 @@ class Translator:
         self.language = language
 
     def __call__(self, key: str, **params: Any) -> str:
-        template = catalog(self.language).get(key) or catalog(DEFAULT_LANGUAGE).get(key)
+        """The message `key` filled with `params`; a counted one in the form for `count`."""
+        template = self._template(key, params.get("count"))
         if template is None:
             raise KeyError(f"no message {key!r} in the catalogs")
         return template.format(**_shown(params))
 
     def count(self, key: str, count: int, **params: Any) -> str:
         """A counted phrase in the right plural form for `count` (also given as `{count}`)."""
-        language = self.language
-        forms = plural_catalog(language).get(key)
-        if forms is None:
-            language, forms = DEFAULT_LANGUAGE, plural_catalog(DEFAULT_LANGUAGE).get(key)
-        if forms is None:
+        if self._forms(key) is None:
             raise KeyError(f"no counted message {key!r} in the catalogs")
-        index = min(plural_index(language, count), len(forms) - 1)
-        return forms[index].format(**_shown({"count": count, **params}))
+        return self(key, count=count, **params)
+
+    def _forms(self, key: str) -> tuple[str, tuple[str, ...]] | None:
+        for language in (self.language, DEFAULT_LANGUAGE):
+            forms = plural_catalog(language).get(key)
+            if forms is not None:
+                return language, forms
+        return None
+
+    def _template(self, key: str, count: object) -> str | None:
+        """A plain message, or the plural form a counted one takes for `count`."""
+        found = self._forms(key)
+        if found is not None and isinstance(count, int):
+            language, forms = found
+            return forms[min(plural_index(language, count), len(forms) - 1)]
+        return catalog(self.language).get(key) or catalog(DEFAULT_LANGUAGE).get(key)
 
     def key_or_text(self, value: str) -> str:
         """A message key's text, or `value` itself when it is someone's own words."""
@@ -115,7 +126,7 @@ class Translator:
 
     def problem(self, found: Problem) -> str:
         """A problem in this language when a catalog has its key, else its English text."""
-        template = catalog(self.language).get(found.key)
+        template = self._template(found.key, found.params.get("count"))
         if template is None:
             return str(shown(found.text))
         try:

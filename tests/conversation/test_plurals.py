@@ -60,8 +60,72 @@ EXPECTED: dict[str, dict[tuple[str, int], str]] = {
         ("ru", 5): "Сообщение действует один раз и истекает через 5 минут.",
         ("ru", 21): "Сообщение действует один раз и истекает через 21 минуту.",
     },
+    "wallet.expired": {
+        ("en", 1): "This message expired at 09:00 UTC. Send /wallet link with your address for a"
+        " fresh one and sign it within 1 minute.",
+        ("en", 2): "This message expired at 09:00 UTC. Send /wallet link with your address for a"
+        " fresh one and sign it within 2 minutes.",
+        ("ru", 1): "Срок этого сообщения истёк в 09:00 UTC. Отправьте /wallet link с вашим адресом,"
+        " чтобы получить новое, и подпишите его в течение 1 минуты.",
+        ("ru", 2): "Срок этого сообщения истёк в 09:00 UTC. Отправьте /wallet link с вашим адресом,"
+        " чтобы получить новое, и подпишите его в течение 2 минут.",
+        ("ru", 5): "Срок этого сообщения истёк в 09:00 UTC. Отправьте /wallet link с вашим адресом,"
+        " чтобы получить новое, и подпишите его в течение 5 минут.",
+        (
+            "ru",
+            21,
+        ): "Срок этого сообщения истёк в 09:00 UTC. Отправьте /wallet link с вашим адресом,"
+        " чтобы получить новое, и подпишите его в течение 21 минуты.",
+    },
+    "scheduler.streak_reminder": {
+        ("en", 1): "🔥 Your streak is 1 day. One accepted task today keeps it going: /task",
+        ("en", 2): "🔥 Your streak is 2 days. One accepted task today keeps it going: /task",
+        (
+            "ru",
+            1,
+        ): "🔥 Ваша серия — 1 день подряд. Одно принятое задание сегодня сохранит её: /task",
+        ("ru", 2): "🔥 Ваша серия — 2 дня подряд. Одно принятое задание сегодня сохранит её: /task",
+        (
+            "ru",
+            5,
+        ): "🔥 Ваша серия — 5 дней подряд. Одно принятое задание сегодня сохранит её: /task",
+        (
+            "ru",
+            21,
+        ): "🔥 Ваша серия — 21 день подряд. Одно принятое задание сегодня сохранит её: /task",
+    },
+    "csv.wrong_cell_count": {
+        ("en", 1): "the row has 1 cell; the header has 3",
+        ("en", 2): "the row has 2 cells; the header has 3",
+        ("ru", 1): "в строке 1 ячейка, а в заголовке — 3",
+        ("ru", 2): "в строке 2 ячейки, а в заголовке — 3",
+        ("ru", 5): "в строке 5 ячеек, а в заголовке — 3",
+        ("ru", 21): "в строке 21 ячейка, а в заголовке — 3",
+    },
+    "file.too_many_items": {
+        ("en", 1): "the file has 1 item; the most one batch may have is 3 (the BATCH_MAX_ITEMS"
+        " setting)",
+        ("en", 2): "the file has 2 items; the most one batch may have is 3 (the BATCH_MAX_ITEMS"
+        " setting)",
+        ("ru", 1): "в файле 1 элемент; в одном пакете может быть не больше 3 (настройка"
+        " BATCH_MAX_ITEMS)",
+        ("ru", 2): "в файле 2 элемента; в одном пакете может быть не больше 3 (настройка"
+        " BATCH_MAX_ITEMS)",
+        ("ru", 5): "в файле 5 элементов; в одном пакете может быть не больше 3 (настройка"
+        " BATCH_MAX_ITEMS)",
+        ("ru", 21): "в файле 21 элемент; в одном пакете может быть не больше 3 (настройка"
+        " BATCH_MAX_ITEMS)",
+    },
 }
-PARAMS = {"id": 7, "kind": "text", "title": "T", "address": "0xabc"}
+PARAMS = {
+    "id": 7,
+    "kind": "text",
+    "title": "T",
+    "address": "0xabc",
+    "time": "09:00",
+    "columns": 3,
+    "limit": 3,
+}
 
 
 def test_every_counted_phrase_is_checked_here_in_both_languages() -> None:
@@ -88,3 +152,9 @@ def test_a_counted_phrase_takes_the_plural_form_of_its_count(
 
 def test_a_plain_key_still_reads_as_before() -> None:
     assert Translator("en")("start.thanks") == "Thank you! Let's begin."
+
+
+def test_a_counted_message_asked_by_key_takes_the_form_of_its_count() -> None:
+    """Notices and problems name the number `count`; no caller picks the form."""
+    words = Translator("ru")
+    assert words("scheduler.streak_reminder", count=2).startswith("🔥 Ваша серия — 2 дня")

@@ -62,7 +62,7 @@ async def test_reminders_reach_only_the_members_who_switched_them_on(
 
     clock.advance(DAY)
     assert await evening_reminders(db, conversation, clock) == {
-        "ada": "🔥 Your streak is 1 days. One accepted task today keeps it going: /task"
+        "ada": "🔥 Your streak is 1 day. One accepted task today keeps it going: /task"
     }
     assert await evening_reminders(db, conversation, clock) == {}, "once a day"
 

@@ -49,7 +49,9 @@ async def test_a_member_switches_reminders_on_and_off_and_the_dm_follows(
     assert await remind_streaks(db, clock=clock) == "streak reminders queued 1"
     assert await adapter.deliver_owed() == 1
     [reminder] = discord_chat.dm_messages(bob)
-    assert reminder.content == EN["scheduler.streak_reminder"].format(days=1)
+    assert (
+        reminder.content == "🔥 Your streak is 1 day. One accepted task today keeps it going: /task"
+    )
 
     off = await run(discord_chat, bob, "remind", state="off")
     assert off.content == EN["remind.off"]

@@ -35,6 +35,7 @@ async def test_the_treasury_deploys_a_reward_token_and_gets_its_address(
     assert await token_balance(anvil_w3, address, demo_token.treasury) == 1000 * 10**18
     assert demo_token.treasury_key.removeprefix("0x") not in output
 
+    assert microtasks("db", "upgrade", **environment)[0] == 0
     code, output = microtasks("payouts", "plan", **{**environment, "TOKEN_ADDRESS": address})
     assert code == 0, output
     assert "LBL" in output

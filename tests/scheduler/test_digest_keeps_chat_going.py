@@ -61,4 +61,4 @@ async def test_a_member_gets_a_reply_while_the_digest_aggregates(
 
     assert "Do you agree?" in ada.text
     assert events == ["models started", "member answered", "models finished"]
-    assert "1 batches" in summary and "to 1 moderators" in summary
+    assert "1 batch," in summary and "to 1 moderator," in summary

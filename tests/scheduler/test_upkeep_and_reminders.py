@@ -71,5 +71,5 @@ async def test_members_who_opted_in_hear_once_that_their_streak_is_ending(
 
     owed = await unsent(db, "console")
     assert [(n.profile_id, n.key, n.params) for n in owed] == [
-        (keen.profile_id, "scheduler.streak_reminder", {"days": 1})
+        (keen.profile_id, "scheduler.streak_reminder", {"count": 1})
     ]

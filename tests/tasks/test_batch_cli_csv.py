@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from microtasks.cli import app
 from storage.database import Database
 from tasks.batches import BatchService
+
+pytestmark = pytest.mark.usefixtures("upgraded_database")  # the bot or `db upgrade` made it
 
 TOXICITY = Path(__file__).parents[2] / "examples" / "toxicity.csv"
 SETTINGS = ["--kind", "choice", "--title", "Toxic comments", "--instructions", "Is it toxic?"]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from microtasks.cli import app
+
+pytestmark = pytest.mark.usefixtures("upgraded_database")  # the bot or `db upgrade` made it
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 runner = CliRunner()

@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from microtasks.cli import app
 
+pytestmark = pytest.mark.usefixtures("upgraded_database")  # the bot or `db upgrade` made it
+
 SETTINGS = ["--kind", "choice", "--title", "Toxic", "--instructions", "Toxic?"]
 LABELS = ["--labels", "ok,toxic"]
 runner = CliRunner()
@@ -39,13 +41,14 @@ def nothing_was_imported() -> bool:
         ),
         ('id,text\n1,"fine" and more\n2,two\n', 2, "a quoted cell on this row is not closed"),
         ("id,text\n1,fine\n2,two,extra\n", 3, "the row has 3 cells; the header has 2"),
-        ("id,text\n1,fine\n2\n", 3, "the row has 1 cells; the header has 2"),
+        ("id,text\n1,fine\n2\n", 3, "the row has 1 cell; the header has 2"),
         ("id,text\n1,fine\n2,t\0wo\n", 3, "the line holds a NUL byte"),
     ],
 )
 def test_a_damaged_csv_is_refused_at_its_line(
     tmp_path: Path, body: str, line: int, what: str
 ) -> None:
+
     path = tmp_path / "items.csv"
     path.write_text(body)
 

@@ -21,6 +21,8 @@ from tasks.export import FORMULA_TRIGGERS, csv_cell
 from tasks.kinds import Kind
 from tests.tasks.builders import active_batch, member
 
+pytestmark = pytest.mark.usefixtures("upgraded_database")  # the bot or `db upgrade` made it
+
 DB = Path("data") / "microtasks.db"
 runner = CliRunner()
 

@@ -56,7 +56,10 @@ async def test_a_member_switches_reminders_on_by_button_and_hears_from_the_job(
         reminder = await server.wait_for(
             "sendMessage", lambda call: call.params["chat_id"] == ada.id, since=since
         )
-        assert reminder.params["text"] == EN["scheduler.streak_reminder"].format(days=1)
+        assert (
+            reminder.params["text"]
+            == "🔥 Your streak is 1 day. One accepted task today keeps it going: /task"
+        )
 
         switched = await ada.send("/remind off")
         assert text_of(switched) == EN["remind.off"]
