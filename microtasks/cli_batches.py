@@ -10,8 +10,10 @@ from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from bots.conversation.display import shown
 from microtasks.cli_common import fail, run_command, settings_or_exit, words_of_others
 from microtasks.wiring import open_database
 from storage.database import Database
@@ -160,11 +162,12 @@ def show_batch(batch_id: int) -> None:
     """A batch's settings and progress."""
     view = with_services(lambda db, batches: batches.overview(batch_id))
     b, p = view.batch, view.progress
-    out.print(f"[bold]batch {b.id}[/bold]: {b.title} ({b.kind}, {b.state})")
+    out.print(f"[bold]batch {b.id}[/bold]: {escape(str(shown(b.title)))} ({b.kind}, {b.state})")
     out.print(f"items: {p.items} (+{p.gold_items} gold), complete: {p.complete_items}")
     out.print(
         f"answers: {p.counted_answers} of {p.wanted_answers} wanted ({view.percent:.1f}%),"
-        f" surplus {p.surplus_answers}, tasks in progress {p.live_leases},"
+        f" surplus {p.surplus_answers}, not accepted {p.rejected_answers},"
+        f" waiting for review {p.pending_answers}, tasks in progress {p.live_leases},"
         f" members {p.members}"
     )
     out.print(

@@ -59,10 +59,12 @@ class Progress:
     complete_items: int
     counted_answers: int
     wanted_answers: int
-    surplus_answers: int
+    surplus_answers: int  # kept, not counted: their item was full when they came
     live_leases: int
     members: int
     gold_answers: int = 0  # answers on gold items: they check members, not part of completion
+    rejected_answers: int = 0  # not accepted (quality checks, reviews, moderators)
+    pending_answers: int = 0  # waiting for review
 
 
 def batch_from_row(row: sqlite3.Row) -> BatchRow:
@@ -228,12 +230,23 @@ async def change_state(
                 "UPDATE batches SET state = ?, state_changed_at = ? WHERE id = ?",
                 (to, now, batch_id),
             )
+            changed = [batch_id]
+            if to != "closed":  # its review batch follows; closed, its answers are still reviewed
+                marks = ", ".join("?" for _ in sources)
+                changed += [
+                    row[0]
+                    for row in raw.execute(
+                        "UPDATE batches SET state = ?, state_changed_at = ?"
+                        f" WHERE reviews_batch_id = ? AND state IN ({marks}) RETURNING id",
+                        (to, now, batch_id, *sources),
+                    )
+                ]
             if to != "active":
                 # Leases on a batch that stops serving end now, as if their time were up: an
                 # answer still arriving is taken (counted if its item has room).
-                raw.execute(
+                raw.executemany(
                     "UPDATE leases SET state = 'expired' WHERE batch_id = ? AND state = 'live'",
-                    (batch_id,),
+                    [(changed_id,) for changed_id in changed],
                 )
         return row[0]
 
@@ -247,7 +260,13 @@ def activate_due(raw: sqlite3.Connection, now: float) -> list[int]:
         " WHERE state = 'draft' AND activate_at IS NOT NULL AND activate_at <= ? RETURNING id",
         (now, now),
     ).fetchall()
-    return [row[0] for row in rows]
+    activated = [row[0] for row in rows]
+    raw.executemany(  # their review batches open with them
+        "UPDATE batches SET state = 'active', state_changed_at = ?"
+        " WHERE reviews_batch_id = ? AND state = 'draft'",
+        [(now, batch_id) for batch_id in activated],
+    )
+    return activated
 
 
 async def activate_due_batches(db: Database, now: float) -> list[int]:
@@ -265,9 +284,11 @@ async def batch_progress(db: Database, batch_id: int, now: float) -> Progress:
             (batch_id,),
         ).fetchone()
         answers = raw.execute(
-            "SELECT count(*) FILTER (WHERE counted = 0), count(DISTINCT profile_id),"
+            "SELECT count(*) FILTER (WHERE reason = 'quality.surplus'), count(DISTINCT profile_id),"
             " count(*) FILTER (WHERE item_id IN"
-            " (SELECT id FROM items WHERE batch_id = ? AND is_gold))"
+            " (SELECT id FROM items WHERE batch_id = ? AND is_gold)),"
+            " count(*) FILTER (WHERE status = 'rejected' AND reason IS NOT 'quality.surplus'),"
+            " count(*) FILTER (WHERE status = 'pending')"
             " FROM answers WHERE batch_id = ?",
             (batch_id, batch_id),
         ).fetchone()
@@ -285,6 +306,8 @@ async def batch_progress(db: Database, batch_id: int, now: float) -> Progress:
             live_leases=live,
             members=answers[1],
             gold_answers=answers[2],
+            rejected_answers=answers[3],
+            pending_answers=answers[4],
         )
 
     return await db.read(job)

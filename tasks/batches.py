@@ -33,7 +33,7 @@ def review_batch_fields(fields: dict[str, object], settings: BatchSettings) -> d
         "gold_rate": 0.0,
         "min_seconds": 0.0,
         "daily_cap": None,
-        "state": BatchState.active.value,
+        "state": fields["state"],  # and it follows its batch's lifecycle, up to closing
         "activate_at": None,
         "priority": fields["priority"],
     }
@@ -73,7 +73,7 @@ class BatchOverview:
     @property
     def percent(self) -> float:
         wanted = self.progress.wanted_answers
-        return 100.0 * self.progress.counted_answers / wanted if wanted else 100.0
+        return 100.0 * self.progress.counted_answers / wanted if wanted else 0.0
 
 
 class DuplicateBatch(InputError):

@@ -16,6 +16,8 @@ from storage.notifications import enqueue
 from storage.quality import AnswerFacts
 from tasks.rewards import DEFAULT_DECIMALS, to_units
 
+ACCEPTED_AGAIN = "quality.accepted_again"  # the ledger reason, a catalog key shown in words
+
 
 def token_decimals(raw: sqlite3.Connection) -> int:
     known = ledger.token_fact(raw, "decimals")
@@ -42,7 +44,7 @@ def credit(
         )
         return units
     if tail.amount < 0:  # credited once, then reversed: accepted again
-        ledger.reverse(raw, tail.id, "answer accepted again", now)
+        ledger.reverse(raw, tail.id, ACCEPTED_AGAIN, now)
         return -tail.amount
     return 0
 
@@ -90,12 +92,16 @@ def reject(
     decided_by: int | None = None,
     notify_batch: str | None = None,
 ) -> None:
-    """Reject an answer with a reason: it stops counting and any credit is reversed."""
+    """Reject an answer with a reason: it stops counting and any credit is reversed.
+
+    The author is told once: rejecting an answer that is rejected already sends no new notice.
+    """
+    told_already = facts.status == "rejected"
     quality.decide(
         raw, facts.id, "rejected", now=now, reason=reason_key, decided_by=decided_by, counted=False
     )
     uncredit(raw, facts, reason_key, now)
-    if notify_batch is not None:
+    if notify_batch is not None and not told_already:
         enqueue(
             raw,
             facts.profile_id,

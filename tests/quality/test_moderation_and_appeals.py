@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from typer.testing import CliRunner
 
+from bots.conversation.i18n import Translator
 from microtasks.cli import app
 from storage.database import Database
-from storage.ledger import balance
+from storage.ledger import balance, entries
 from tasks.engine import TaskEngine
 from tasks.kinds import Kind, VoiceAnswer
 from tasks.problems import InputError
@@ -155,3 +156,33 @@ async def test_accepting_an_answer_twice_tells_its_author_once(db: Database) -> 
     keys = await db.fetch_all("SELECT key FROM notifications WHERE profile_id = ?", (author,))
     assert [row[0] for row in keys] == ["quality.accepted"]
     assert await balance(db, author) == 10**18, "and credited once"
+
+
+async def test_rejecting_an_answer_twice_tells_its_author_once(db: Database) -> None:
+    author, answer = await a_pending_text_answer(db)
+    moderator = (await member(db, "mod")).profile_id
+    queue = ReviewQueue(db, clock=ManualClock())
+
+    for _ in range(2):
+        assert (
+            await queue.decide(answer, accepted=False, moderator_id=moderator, reason="off topic")
+            == "rejected"
+        )
+
+    keys = await db.fetch_all("SELECT key FROM notifications WHERE profile_id = ?", (author,))
+    assert [row[0] for row in keys] == ["quality.rejected"]
+
+
+async def test_an_answer_accepted_again_is_said_in_words_on_the_ledger(db: Database) -> None:
+    author, answer = await a_pending_text_answer(db)
+    first, second = (await member(db, "mod1")).profile_id, (await member(db, "mod2")).profile_id
+    queue = ReviewQueue(db, clock=ManualClock())
+    await queue.decide(answer, accepted=True, moderator_id=first)
+    await queue.decide(answer, accepted=False, moderator_id=first, reason="copied")
+    await queue.appeal(author, answer, "I wrote it myself")
+    await queue.decide_appeal(answer, overturn=True, moderator_id=second)
+
+    newest = (await entries(db, author, 1))[0]
+    assert Translator("en").key_or_text(newest.reason or "") == "answer accepted again"
+    assert Translator("ru").key_or_text(newest.reason or "") == "ответ снова принят"
+    assert await balance(db, author) == 10**18

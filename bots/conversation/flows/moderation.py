@@ -139,6 +139,8 @@ async def progress(s: Services, p: Person, args: str) -> list[Reply]:
                 wanted=pr.wanted_answers,
                 percent=f"{view.percent:.0f}",
                 surplus=pr.surplus_answers,
+                rejected=pr.rejected_answers,
+                pending=pr.pending_answers,
                 live=pr.live_leases,
                 members=pr.members,
             )
