@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
     from microtasks.settings import Settings
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # a setting, file or argument to fix
+EXIT_UNREACHABLE = 3  # the chain's node could not be reached: try again later (docs/payouts.md)
 T = TypeVar("T")
 
 

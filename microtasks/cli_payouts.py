@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import click
@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from microtasks.cli_common import fail, run_command, settings_or_exit
+from microtasks.cli_common import EXIT_UNREACHABLE, fail, run_command, settings_or_exit
 from microtasks.logs import mask_secrets, register_secrets
 from microtasks.wiring import open_database
 from storage import ledger
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 EXIT_FAILED = 1
-EXIT_UNREACHABLE = 3  # the node could not be reached: try again later (docs/payouts.md)
 payouts_app = typer.Typer(
     help="Token payouts: who is owed what, pay them on chain, follow the runs.",
     no_args_is_help=True,
@@ -65,15 +64,18 @@ async def payouts_of(settings: Settings, db: Database) -> AsyncIterator[Payouts]
     from wallet.payouts.service import open_payouts
     from wallet.treasury import TreasuryError
 
-    try:
-        async with open_payouts(settings, db, mask=register_secrets) as payouts:
-            yield payouts
-    except (ChainError, TreasuryError) as error:
-        fail(str(error))
+    async with AsyncExitStack() as opened:
+        try:  # a setting to fix: exit status 2; what fails later is a stop (1) or the node (3)
+            payouts = await opened.enter_async_context(
+                open_payouts(settings, db, mask=register_secrets)
+            )
+        except (ChainError, TreasuryError) as error:
+            fail(str(error))
+        yield payouts
 
 
 def with_payouts(work: Callable[[Payouts], Awaitable[T]]) -> T:
-    from wallet.chain import NodeUnreachable, unreachable
+    from wallet.chain import ChainError, NodeUnreachable, unreachable
     from wallet.payouts.lock import PayoutsBusy
     from wallet.treasury import Shortfall
 
@@ -92,6 +94,9 @@ def with_payouts(work: Callable[[Payouts], Awaitable[T]]) -> T:
     except NodeUnreachable as error:
         logger.warning("payouts.node_unreachable")
         unreachable_node(error)
+    except ChainError as error:  # the node's own answer (a refusal): said as it is, no trace
+        logger.warning("payouts.refused", extra={"fields": {"error": str(error)}})
+        stop(mask_secrets(f"payouts stopped: {error}"))
     except Exception as error:  # a node or network failure mid-way: one masked line, not a trace
         if unreachable(error):
             logger.warning("payouts.node_unreachable")

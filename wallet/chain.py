@@ -208,6 +208,25 @@ async def connect_chain(options: ChainOptions, treasury: Treasury) -> Chain:
     return await _start_embedded(options, treasury)
 
 
+async def checked_chain_id(w3: Any, rpc_url: str, chain_id: int) -> int:
+    """The node's chain id, which must be CHAIN_ID. A node that cannot be reached is
+    NodeUnreachable (try again later); one that answers wrongly is a ChainError (fix a setting)."""
+    try:
+        node_chain_id = int(await w3.eth.chain_id)
+    except Exception as error:
+        message = (
+            f"CHAIN_RPC_URL: no answer from the node at {public_url(rpc_url)} "
+            f"({type(error).__name__}); check the URL and that the node is running"
+        )
+        raise (NodeUnreachable if unreachable(error) else ChainError)(message) from None
+    if node_chain_id != chain_id:
+        raise ChainError(
+            f"CHAIN_ID: the node at {public_url(rpc_url)} serves chain {node_chain_id}, but "
+            f"CHAIN_ID is {chain_id}; set CHAIN_ID={node_chain_id} if that node is the right one"
+        )
+    return node_chain_id
+
+
 async def _connect_rpc(options: ChainOptions) -> Chain:
     from web3 import AsyncHTTPProvider, AsyncWeb3
 
@@ -218,19 +237,7 @@ async def _connect_rpc(options: ChainOptions) -> Chain:
         )
     w3 = AsyncWeb3(AsyncHTTPProvider(options.rpc_url))
     try:
-        try:
-            node_chain_id = int(await w3.eth.chain_id)
-        except Exception as error:
-            raise ChainError(
-                f"CHAIN_RPC_URL: no answer from the node at {public_url(options.rpc_url)} "
-                f"({type(error).__name__}); check the URL and that the node is running"
-            ) from None
-        if node_chain_id != options.chain_id:
-            raise ChainError(
-                f"CHAIN_ID: the node at {public_url(options.rpc_url)} serves chain "
-                f"{node_chain_id}, but CHAIN_ID is {options.chain_id}; set "
-                f"CHAIN_ID={node_chain_id} if that node is the right one"
-            )
+        node_chain_id = await checked_chain_id(w3, options.rpc_url, options.chain_id)
         token = await _read_token(w3, options.token)
     except BaseException:
         await w3.provider.disconnect()

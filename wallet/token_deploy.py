@@ -3,7 +3,7 @@ has no reward token yet: `microtasks chain deploy-token` (docs/payouts.md)."""
 
 from __future__ import annotations
 
-from wallet.chain import ChainError, Fees, public_url
+from wallet.chain import ChainError, Fees, checked_chain_id
 from wallet.contracts import load_artifact
 from wallet.treasury import Treasury
 
@@ -21,18 +21,7 @@ async def deploy_token(
     artifact = load_artifact("DemoToken")
     w3 = AsyncWeb3(AsyncHTTPProvider(rpc_url))
     try:
-        try:
-            node_chain_id = int(await w3.eth.chain_id)
-        except Exception as error:
-            raise ChainError(
-                f"CHAIN_RPC_URL: no answer from the node at {public_url(rpc_url)} "
-                f"({type(error).__name__}); check the URL and that the node is running"
-            ) from None
-        if node_chain_id != chain_id:
-            raise ChainError(
-                f"CHAIN_ID: the node at {public_url(rpc_url)} serves chain {node_chain_id}, "
-                f"but CHAIN_ID is {chain_id}; set CHAIN_ID={node_chain_id} if it is the right one"
-            )
+        await checked_chain_id(w3, rpc_url, chain_id)
         arguments = encode(
             ["string", "string", "uint8", "uint256"], [name, symbol, TOKEN_DECIMALS, supply]
         )

@@ -90,7 +90,7 @@ async def test_only_your_own_rejected_answer_can_be_appealed(db: Database) -> No
         await queue.appeal(stranger, answer, "why")
 
 
-def test_the_ledger_and_review_commands(isolated_environment) -> None:
+def test_the_ledger_and_review_commands(upgraded_database) -> None:
     runner = CliRunner()
 
     def run(*args: str) -> tuple[int, str, str]:
@@ -103,7 +103,7 @@ def test_the_ledger_and_review_commands(isolated_environment) -> None:
     run("db", "upgrade")
     import sqlite3
 
-    conn = sqlite3.connect(isolated_environment / "data" / "microtasks.db")
+    conn = sqlite3.connect(upgraded_database)
     conn.execute("INSERT INTO profiles (display_name) VALUES ('ada')")
     conn.execute(
         "INSERT INTO accounts (profile_id, platform, external_id) VALUES (1, 'console', 'ada')"

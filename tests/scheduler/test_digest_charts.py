@@ -52,7 +52,7 @@ async def test_a_telegram_moderator_gets_the_chart_as_a_photo_in_the_private_cha
         outcome = await runner(settings, db, clock, adapters=[bot]).run_now("digest")
         text = await server.wait_for("sendMessage", lambda c: c.params["chat_id"] == moe.id)
 
-        assert outcome.ok and "1 charts sent" in outcome.summary, outcome.summary
+        assert outcome.ok and "1 chart sent" in outcome.summary, outcome.summary
         [photo] = [c for c in server.calls("sendPhoto") if c.params["chat_id"] == moe.id]
         assert photo.ok and photo.params["caption"] == CAPTION
         assert photo.files["photo"].filename == "digest-2026-06-01.png"
@@ -79,7 +79,7 @@ async def test_a_discord_moderator_gets_the_chart_attached_to_a_direct_message(
         outcome = await runner(settings, db, clock, adapters=[adapter]).run_now("digest")
         assert await adapter.deliver_owed() == 1
 
-        assert outcome.ok and "1 charts sent" in outcome.summary, outcome.summary
+        assert outcome.ok and "1 chart sent" in outcome.summary, outcome.summary
         picture, digest = chat.dm_messages(moe)
         assert picture.content == CAPTION
         assert [a["filename"] for a in picture.attachments] == ["digest-2026-06-01.png"]

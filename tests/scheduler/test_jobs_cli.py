@@ -22,6 +22,9 @@ def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCHEDULER_TIMEZONE", "Europe/Berlin")
 
 
+pytestmark = pytest.mark.usefixtures("upgraded_database")  # the bot or `db upgrade` made it
+
+
 def test_jobs_list_shows_each_job_and_when_it_runs_next() -> None:
     code, out, _ = run("jobs", "list")
 
