@@ -39,6 +39,15 @@ def build_adapters(settings: Settings, conversation: Conversation) -> list[ChatA
     return adapters
 
 
+async def all_ready(adapters: list[ChatAdapter]) -> None:
+    """Until every adapter serves: those with a `ready` event (Telegram, once its token is
+    accepted and updates arrive) when it is set, the others at once."""
+    for adapter in adapters:
+        ready = getattr(adapter, "ready", None)
+        if ready is not None:
+            await ready.wait()
+
+
 async def run_adapters(adapters: list[ChatAdapter]) -> None:
     """Run until every adapter has finished or SIGINT/SIGTERM arrives, then stop them all."""
     stop = asyncio.Event()
@@ -46,11 +55,17 @@ async def run_adapters(adapters: list[ChatAdapter]) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        log_event(logger, "bot.started", adapters=",".join(a.name for a in adapters))
         runs = [asyncio.create_task(a.run(stop), name=f"adapter-{a.name}") for a in adapters]
         everyone = asyncio.gather(*runs, return_exceptions=True)
         stopper = asyncio.create_task(stop.wait())
-        await asyncio.wait([everyone, stopper], return_when=asyncio.FIRST_COMPLETED)
+        readiness = asyncio.create_task(all_ready(adapters))
+        done, _ = await asyncio.wait(
+            [everyone, stopper, readiness], return_when=asyncio.FIRST_COMPLETED
+        )
+        if readiness in done:  # said only once every adapter serves (a token was accepted)
+            log_event(logger, "bot.started", adapters=",".join(a.name for a in adapters))
+            await asyncio.wait([everyone, stopper], return_when=asyncio.FIRST_COMPLETED)
+        readiness.cancel()
         stop.set()
         outcomes = await everyone
         stopper.cancel()

@@ -15,7 +15,7 @@ MICROTASKS = str(Path(sys.executable).parent / "microtasks")
 
 
 async def start(
-    workdir: Path, token: str, server: FakeTelegramServer | str
+    workdir: Path, token: str, server: FakeTelegramServer | str, log_level: str = "WARNING"
 ) -> asyncio.subprocess.Process:
     api = server if isinstance(server, str) else server.api_base_url
     return await asyncio.create_subprocess_exec(
@@ -26,7 +26,7 @@ async def start(
             "PATH": "/usr/bin:/bin",
             "TELEGRAM_BOT_TOKEN": token,
             "TELEGRAM_API_BASE_URL": api,
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": log_level,
             "SAMPLE_BATCHES": "true",  # asked for: with a token alone, none are loaded
         },
         stdin=asyncio.subprocess.DEVNULL,
@@ -85,3 +85,18 @@ async def test_an_unreachable_bot_api_stops_the_bot_with_one_line(tmp_path: Path
     (line,) = stderr.decode().splitlines()
     assert line.startswith(f"microtasks: could not reach the Telegram Bot API at {api}/bot")
     assert "Traceback" not in line and token not in line
+
+
+async def test_at_the_default_log_level_a_rejected_token_is_never_said_to_have_started(
+    server: FakeTelegramServer, tmp_path: Path
+) -> None:
+    bot = await start(tmp_path, "987654321:AAWrongTokenWrongTokenWrongToken00", server, "INFO")
+    _, stderr = await asyncio.wait_for(bot.communicate(), timeout=20)
+
+    lines = stderr.decode().splitlines()
+    assert bot.returncode == 2
+    assert lines[-1] == (
+        "microtasks: TELEGRAM_BOT_TOKEN was rejected by Telegram; copy it again from @BotFather"
+    )
+    assert not [line for line in lines if "bot.started" in line or "Traceback" in line]
+    assert all(line.startswith("ts=") for line in lines[:-1]), "the rest are log lines"
