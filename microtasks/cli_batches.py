@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -194,6 +195,14 @@ for _step in Transition:
     batch_app.command(_step.value)(_transition(_step))
 
 
+def _stdout_closed() -> None:
+    """After stdout refused a write, what is still buffered goes nowhere (not to a traceback at
+    exit): the failure has been said on stderr."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def _check_writable(output: Path) -> None:
     """Refuse, before any work, an export target that cannot be a file."""
     if output.is_dir():
@@ -232,14 +241,19 @@ def export_batch(
 
     async def work(db: Database, batches: BatchService) -> int:
         await batches.get(batch_id)
-        if output is None:
-            return await write(db, batch_id, sys.stdout)
         try:
-            handle = output.open("w", encoding="utf-8", newline="")
-        except OSError as error:
-            fail(f"cannot write {output}: {error.strerror or error}")
-        with handle:
-            return await write(db, batch_id, handle)
+            if output is None:
+                count = await write(db, batch_id, sys.stdout)
+                sys.stdout.flush()
+                return count
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                return await write(db, batch_id, handle)
+        except OSError as error:  # a full disk, a device that takes nothing
+            if output is None:
+                _stdout_closed()
+            elif output.is_file():
+                output.unlink()  # a half-written export is no export
+            fail(f"cannot write {output or 'the standard output'}: {error.strerror or error}")
 
     if output is not None:
         _check_writable(output)
