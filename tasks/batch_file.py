@@ -40,6 +40,14 @@ SHOWN_PROBLEMS = 20
 # BATCH_MAX_FILE_MB and every size in a message use decimal megabytes: 1 MB is 1,000,000 bytes.
 MB = 1_000_000
 
+
+def megabytes(size: int, *, up: bool = False) -> str:
+    """`size` bytes in MB as people read it: "20", "20.04". With `up`, rounded up, so a size over
+    a limit never reads as equal to it."""
+    hundredths = -(-size * 100 // MB) if up else round(size * 100 / MB)
+    return f"{hundredths / 100:.2f}".rstrip("0").rstrip(".")
+
+
 COMMON_SETTINGS = frozenset(
     {
         "title",
@@ -396,9 +404,9 @@ def _add_items(
 def _too_large(size: int, limits: Limits) -> Problem:
     return problem(
         "file.too_large",
-        "the file is {size:.1f} MB; the most is {limit:.1f} MB (the BATCH_MAX_FILE_MB setting)",
-        size=size / MB,
-        limit=limits.max_file_bytes / MB,
+        "the file is {size} MB; the most is {limit} MB (the BATCH_MAX_FILE_MB setting)",
+        size=megabytes(size, up=True),
+        limit=megabytes(limits.max_file_bytes),
     )
 
 

@@ -27,6 +27,7 @@ from bots.conversation.i18n import Translator
 from bots.conversation.replies import OutFile, Reply
 from bots.discord.live_tasks import TOKEN_MARGIN, Editable, Shown
 from bots.discord.render import Message, render, task_lease
+from tasks.batch_file import megabytes
 
 T = TypeVar("T")
 
@@ -104,8 +105,8 @@ class Answer:
             t(
                 "discord.file_too_large",
                 filename=f.filename,
-                size=_megabytes(len(f.content)),
-                limit=_megabytes(limit),
+                size=megabytes(len(f.content), up=True),
+                limit=megabytes(limit),
             )
             for f in too_large
         ]
@@ -161,7 +162,3 @@ class Answer:
         resource = callback.resource
         handle = resource if isinstance(resource, discord.InteractionMessage) else None
         return callback.message_id, handle
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}"

@@ -22,6 +22,7 @@ from bots.conversation.events import Sender, Voice
 from bots.conversation.replies import Reply
 from bots.conversation.saving import CannotSave, store_bytes
 from bots.discord.host import Host
+from tasks.batch_file import megabytes
 
 AUDIO_SUFFIXES = frozenset(
     {".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".wav", ".webm", ".flac", ".mp4"}
@@ -86,7 +87,7 @@ async def answer_with_recording(
         return [Reply((await host.words(sender))("discord.voice_not_audio", filename=name))]
     if recording.size > MAX_BYTES:
         t = await host.words(sender)
-        return [Reply(t("discord.voice_too_large", filename=name, limit=MAX_BYTES // 2**20))]
+        return [Reply(t("discord.voice_too_large", filename=name, limit=megabytes(MAX_BYTES)))]
     try:
         content = await recording.read()
     except discord.HTTPException:

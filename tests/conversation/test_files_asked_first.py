@@ -57,7 +57,7 @@ async def test_a_file_over_the_batch_size_limit_is_refused_unread_with_the_limit
 
     assert refused is not None and refused[0].text.splitlines() == [
         "Nothing was imported from big.jsonl:",
-        "big.jsonl:1: the file is 2.5 MB; the most is 2.0 MB (the BATCH_MAX_FILE_MB setting)",
+        "big.jsonl:1: the file is 2.5 MB; the most is 2 MB (the BATCH_MAX_FILE_MB setting)",
     ]
     assert await strict.may_upload(mod.sender, "pets.jsonl", 2_000_000) is None
     await mod.upload("pets.jsonl", GOOD)

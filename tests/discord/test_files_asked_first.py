@@ -51,7 +51,7 @@ async def test_a_batch_file_over_the_size_limit_is_refused_before_the_download(
 
     assert refused.content.splitlines() == [
         "Nothing was imported from big.jsonl:",
-        "big.jsonl:1: the file is 1.5 MB; the most is 1.0 MB (the BATCH_MAX_FILE_MB setting)",
+        "big.jsonl:1: the file is 1.51 MB; the most is 1 MB (the BATCH_MAX_FILE_MB setting)",
     ]
     assert imported.content.startswith("Imported batch 1 (choice, 2 items)")
     assert len(chat.calls_of("attachment")) == 1, "only the file within the limit"

@@ -84,9 +84,14 @@ def test_a_truncated_json_line_keeps_its_position(tmp_path: Path) -> None:
     )
 
 
-def test_the_size_limit_is_said_in_the_unit_of_its_setting(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("size", "said"), [(21_500_000, "21.5"), (20_040_000, "20.04"), (20_000_001, "20.01")]
+)
+def test_the_size_limit_is_said_in_the_unit_of_its_setting(
+    tmp_path: Path, size: int, said: str
+) -> None:
     path = tmp_path / "big.csv"
-    path.write_bytes(b"id,text\n" + b"x" * 21_500_000)
+    path.write_bytes(b"id,text\n" + b"x" * (size - len(b"id,text\n")))
 
     code, _, err = run(
         "batch", "import", str(path), *SETTINGS, *LABELS, env={"BATCH_MAX_FILE_MB": "20"}
@@ -94,5 +99,5 @@ def test_the_size_limit_is_said_in_the_unit_of_its_setting(tmp_path: Path) -> No
 
     assert code == 2
     assert err.splitlines()[0] == (
-        "big.csv:1: the file is 21.5 MB; the most is 20.0 MB (the BATCH_MAX_FILE_MB setting)"
-    )
+        f"big.csv:1: the file is {said} MB; the most is 20 MB (the BATCH_MAX_FILE_MB setting)"
+    ), "a file over the limit never reads as the limit itself"

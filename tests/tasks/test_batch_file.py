@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tasks.batch_file import ImportFailed, Limits, read_batch_bytes, read_batch_file
+from tasks.batch_file import (
+    MB,
+    ImportFailed,
+    Limits,
+    megabytes,
+    read_batch_bytes,
+    read_batch_file,
+)
 from tasks.kinds import Kind
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -195,3 +202,9 @@ def test_a_file_that_is_not_utf8_is_refused() -> None:
     data = jsonl(CHOICE_HEADER) + b"\n" + b'{"id": "1", "text": "caf\xe9"}'
 
     assert problems_of(data) == ["batch.jsonl:2: the file is not UTF-8 text"]
+
+
+def test_sizes_read_in_the_decimal_megabytes_of_the_settings() -> None:
+    assert megabytes(20 * MB) == "20"
+    assert megabytes(25 * 1024 * 1024) == "26.21"  # Discord's 25 MiB, said in MB
+    assert megabytes(20 * MB + 1, up=True) == "20.01", "over a limit never reads as the limit"

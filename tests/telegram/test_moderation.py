@@ -98,7 +98,7 @@ async def test_a_batch_file_over_the_size_limit_is_refused_before_it_is_download
 
     assert text_of(refused).splitlines() == [
         "Nothing was imported from big.jsonl:",
-        "big.jsonl:1: the file is 1.5 MB; the most is 1.0 MB (the BATCH_MAX_FILE_MB setting)",
+        "big.jsonl:1: the file is 1.51 MB; the most is 1 MB (the BATCH_MAX_FILE_MB setting)",
     ]
     assert text_of(imported).startswith("Imported batch 1 (choice, 2 items)")
     assert len(server.calls("getFile")) == 1, "only the file within the limit was fetched"
