@@ -21,7 +21,7 @@ from storage.database import Database
 from tasks.aggregation import Method, aggregate
 from tasks.batch_file import ImportFailed, read_batch_file
 from tasks.batches import BatchService, Transition
-from tasks.export import ExportFormat, write_aggregated, write_export
+from tasks.export import Bundled, ExportFormat, write_aggregated, write_bundle, write_export
 from tasks.kinds import Kind
 from tasks.problems import counted
 
@@ -195,6 +195,28 @@ for _step in Transition:
     batch_app.command(_step.value)(_transition(_step))
 
 
+def _export_bundle(batch_id: int, output: Path, fmt: ExportFormat, with_platform_ids: bool) -> None:
+    """`-o FILE.zip`: the answers and the recordings they name, in one file."""
+
+    async def work(db: Database, batches: BatchService) -> Bundled:
+        await batches.get(batch_id)
+        return await write_bundle(db, batch_id, output, fmt, with_platform_ids=with_platform_ids)
+
+    try:
+        bundled = with_services(work)
+    except OSError as error:
+        output.unlink(missing_ok=True)  # a half-written bundle is no bundle
+        fail(f"cannot write {output}: {error.strerror or error}")
+    answers = counted(bundled.rows, "answer", "answers")
+    recordings = counted(bundled.recordings, "recording", "recordings")
+    out.print(f"wrote {answers} and {recordings} to {output}")
+    for name in bundled.missing:
+        print(
+            f"microtasks: the recording {name} was not found: its row is in, the file not",
+            file=sys.stderr,
+        )
+
+
 def _stdout_closed() -> None:
     """After stdout refused a write, what is still buffered goes nowhere (not to a traceback at
     exit): the failure has been said on stderr."""
@@ -217,7 +239,12 @@ def export_batch(
     batch_id: int,
     fmt: Annotated[ExportFormat, Opt("--format", help="jsonl or csv")] = ExportFormat.jsonl,
     output: Annotated[
-        Path | None, Opt("--output", "-o", help="file to write (default: stdout)")
+        Path | None,
+        Opt(
+            "--output",
+            "-o",
+            help="file to write (default: stdout); FILE.zip bundles the recordings too",
+        ),
     ] = None,
     with_platform_ids: Annotated[
         bool, Opt("--with-platform-ids", help="add raw Telegram/Discord ids (personal data)")
@@ -257,6 +284,11 @@ def export_batch(
 
     if output is not None:
         _check_writable(output)
+    if output is not None and output.suffix.lower() == ".zip":
+        if aggregated:
+            fail("--aggregated writes one file: give -o FILE.jsonl or FILE.csv")
+        _export_bundle(batch_id, output, fmt, with_platform_ids)
+        return
     count = with_services(work)
     if output is not None:
         one, other = ("item", "items") if aggregated else ("answer", "answers")

@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import io
 import json
+import zipfile
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, TextIO
 
 from storage.database import Database
@@ -78,6 +81,7 @@ def _language(kind: str, value: Any) -> str | None:
 
 
 def _voice_file(value: Any) -> str | None:
+    """A recording's name in an export bundle (recordings are stored under unique names)."""
     if isinstance(value, dict) and isinstance(value.get("file"), str):
         return "voice/" + PurePath(value["file"]).name
     return None
@@ -140,6 +144,50 @@ async def write_export(
     """Write every answer of a batch to `out`; returns the number of rows."""
     async with aclosing(answer_records(db, batch_id, with_platform_ids=with_platform_ids)) as rows:
         return await _write_records(rows, out, fmt, with_platform_ids=with_platform_ids)
+
+
+@dataclass(frozen=True)
+class Bundled:
+    rows: int
+    recordings: int
+    missing: tuple[str, ...]  # recordings a row names that were not found on disk
+
+
+async def write_bundle(
+    db: Database,
+    batch_id: int,
+    target: Path,
+    fmt: ExportFormat = ExportFormat.jsonl,
+    *,
+    with_platform_ids: bool = False,
+) -> Bundled:
+    """A zip: the answers (`answers.jsonl` or `answers.csv`) and each recording a row names,
+    at the path its `voice_file` gives (`voice/<name>`)."""
+    recordings: dict[str, Path] = {}
+
+    async def noting_recordings() -> AsyncIterator[dict[str, Any]]:
+        records = answer_records(db, batch_id, with_platform_ids=with_platform_ids)
+        async with aclosing(records) as rows:
+            async for record in rows:
+                if record["voice_file"] is not None:
+                    recordings[record["voice_file"]] = Path(record["value"]["file"])
+                yield record
+
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
+        with bundle.open(f"answers.{fmt.value}", "w") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            rows = await _write_records(
+                noting_recordings(), text, fmt, with_platform_ids=with_platform_ids
+            )
+            text.flush()
+            text.detach()
+        missing = []
+        for name, source in recordings.items():
+            if source.is_file():
+                bundle.write(source, name, zipfile.ZIP_STORED)  # audio is compressed already
+            else:
+                missing.append(name)
+    return Bundled(rows, len(recordings) - len(missing), tuple(missing))
 
 
 async def _write_records(

@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from storage import schema
 from storage.database import Database
 from tasks.engine import TaskEngine
 from tasks.export import FORMULA_TRIGGERS, csv_cell
-from tasks.kinds import Kind
+from tasks.kinds import Kind, VoiceAnswer
 from tests.clock import ManualClock
 from tests.tasks.builders import active_batch, member
 
@@ -184,3 +185,26 @@ def test_a_late_answer_to_a_full_item_exports_as_surplus_not_counted() -> None:
     assert (by_value["no"]["status"], by_value["no"]["counted"]) == ("accepted", True)
     assert (by_value["yes"]["status"], by_value["yes"]["counted"]) == ("surplus", False)
     assert {row["value"]: row["status"] for row in csv_rows(batch_id)}["yes"] == "surplus"
+
+
+def test_a_voice_batch_exports_as_a_bundle_with_each_recording_its_row_names(
+    tmp_path: Path,
+) -> None:
+    recording = Path("data/voice/console/ab12.ogg")
+    recording.parent.mkdir(parents=True)
+    recording.write_bytes(b"OggS recorded sentence")
+    batch_id = answered(
+        Kind.voice, {"reader": VoiceAnswer(str(recording), 2.5), "other": VoiceAnswer("gone", 1)}
+    )
+
+    result = runner.invoke(app, ["batch", "export", str(batch_id), "-o", "bundle.zip"])
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == "wrote 2 answers and 1 recording to bundle.zip"
+    assert "the recording voice/gone was not found" in result.stderr
+    with zipfile.ZipFile("bundle.zip") as bundle:
+        rows = [json.loads(line) for line in bundle.read("answers.jsonl").splitlines()]
+        (row,) = [row for row in rows if row["voice_file"] == "voice/ab12.ogg"]
+        assert bundle.read(row["voice_file"]) == b"OggS recorded sentence"
+        assert sorted(bundle.namelist()) == ["answers.jsonl", "voice/ab12.ogg"]
+    assert row["input"] == {"sentence": "Sentence number 0."}, "the sentence that was read"
