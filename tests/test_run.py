@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -87,8 +88,9 @@ def test_help_lists_the_commands() -> None:
         assert command in done.stdout
 
 
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
 def test_a_database_deleted_while_the_bot_runs_stops_writes_and_the_exit_is_not_zero(
-    tmp_path: Path,
+    tmp_path: Path, how: str
 ) -> None:
     bot = subprocess.Popen(
         [MICROTASKS, "run"],
@@ -103,16 +105,24 @@ def test_a_database_deleted_while_the_bot_runs_stops_writes_and_the_exit_is_not_
         assert bot.stderr is not None
         while "bot.started" not in (bot.stderr.readline()):
             assert time.monotonic() < deadline, "the bot did not start"
+        data = tmp_path / "data"
+        if how == "replaced":  # a copy put in its place (a restore from a backup)
+            shutil.copyfile(data / "microtasks.db", tmp_path / "copy.db")
         for name in ("microtasks.db", "microtasks.db-wal", "microtasks.db-shm"):
-            (tmp_path / "data" / name).unlink(missing_ok=True)
+            (data / name).unlink(missing_ok=True)
+        if how == "replaced":
+            (tmp_path / "copy.db").rename(data / "microtasks.db")
         out, rest = bot.communicate("/start\n1\n1\n", timeout=60)
     finally:
         bot.kill()
     assert bot.returncode == 2
     assert "event=database.lost" in rest
+    assert "Traceback" not in rest
+    assert rest.splitlines()[-1].startswith("microtasks: the database "), "not a bad setting"
     assert "was deleted or replaced while in use" in rest.splitlines()[-1]
-    assert "Saved" not in out and "Sorry" in out
-    assert not (tmp_path / "data" / "microtasks.db").exists()
+    assert "Saved" not in out
+    assert "Sorry, the bot cannot store anything right now" in out
+    assert (data / "microtasks.db").exists() == (how == "replaced")
 
 
 def microtasks(folder: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:

@@ -182,6 +182,8 @@ class Conversation:
         restart): the consent request's, until they agree. Reading them stores nothing new."""
         try:
             p = await self.person(sender)
+        except DatabaseUnavailable:  # said once by the database, and to the person by `handle`
+            return []
         except Exception:
             logger.exception("conversation.identity_failed")
             return []
@@ -217,6 +219,8 @@ class Conversation:
         try:
             p = await self.person(sender)
             refused = await refusal(p)
+        except DatabaseUnavailable as error:
+            return self.cannot_store(sender, error)
         except Exception:
             logger.exception("conversation.precheck_failed")
             return [Reply(Translator(pick_language(sender.language))("error.sorry"))]
