@@ -154,10 +154,12 @@ def review_accept(answer_id: int, moderator: Moderator) -> None:
 def review_reject(
     answer_id: int,
     moderator: Moderator,
-    reason: Annotated[str, typer.Option(help="shown to the member")] = "quality.moderator",
+    reason: Annotated[str, typer.Option(help="why, in words the member reads (required)")],
 ) -> None:
     """Reject an answer with a reason (its credit is reversed)."""
-    _decide(answer_id, False, reason, moderator)
+    if not reason.strip():
+        fail("--reason: say why the answer is not accepted; the member reads it")
+    _decide(answer_id, False, reason.strip(), moderator)
 
 
 Admin = Annotated[

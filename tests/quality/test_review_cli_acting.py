@@ -50,7 +50,9 @@ def test_a_plain_member_cannot_accept_their_own_answer_or_reject_another() -> No
         "microtasks: --as console:author is a member, not a moderator or admin:"
         " only they may do this"
     )
-    code, _, err = microtasks("review", "reject", str(answer), "--as", "console:bob")
+    code, _, err = microtasks(
+        "review", "reject", str(answer), "--as", "console:bob", "--reason", "vague"
+    )
     assert code == 2 and "console:bob is a member, not a moderator" in err
 
     assert status_of(answer) == "pending"
@@ -61,7 +63,14 @@ def test_a_moderator_in_moderators_decides_without_having_chatted() -> None:
     _, answer = alices_pending_answer()
 
     code, out, err = microtasks(
-        "review", "reject", str(answer), "--as", "console:mod", moderators="console:mod"
+        "review",
+        "reject",
+        str(answer),
+        "--as",
+        "console:mod",
+        "--reason",
+        "vague",
+        moderators="console:mod",
     )
 
     assert (code, err) == (0, "")
@@ -110,3 +119,28 @@ def test_unban_follows_moderators_and_a_banned_moderator_acts_no_more() -> None:
     bob = with_db(lambda db: find_account(db, Platform.console, "bob"))
     assert bob is not None
     assert with_db(lambda db: bans.ban_of(db, bob.profile_id)) is None
+
+
+def test_a_rejection_from_the_shell_must_say_why() -> None:
+    _, answer = alices_pending_answer()
+
+    code, _, err = microtasks(
+        "review", "reject", str(answer), "--as", "console:mod", moderators="console:mod"
+    )
+    assert code == 2 and "Missing option '--reason'" in err
+    code, _, err = microtasks(
+        "review",
+        "reject",
+        str(answer),
+        "--reason",
+        " ",
+        "--as",
+        "console:mod",
+        moderators="console:mod",
+    )
+    assert code == 2
+    assert (
+        err.strip()
+        == "microtasks: --reason: say why the answer is not accepted; the member reads it"
+    )
+    assert status_of(answer) == "pending"
