@@ -554,8 +554,10 @@ def read_csv(
 
 
 def _strict_rows(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
-    """The non-blank rows of a CSV text with the line each starts on; a quote left open or stray
-    text after a closing quote is `ImportFailed` at the line of the row it is in."""
+    """The non-blank rows of a CSV text with the line each starts on; a quote left open, stray
+    text after a closing quote, or a quote inside a cell not quoted as a whole is `ImportFailed`
+    at the line of the row it is in."""
+    lines = io.StringIO(text).readlines()  # the lines as the reader counts them
     reader = csv.reader(io.StringIO(text), strict=True)
     while True:
         start = reader.line_num + 1
@@ -573,8 +575,28 @@ def _strict_rows(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
                     'write a quote inside a cell as ""',
                 ),
             ) from None
+        raw = _lf("".join(lines[start - 1 : reader.line_num]))
+        if any('"' in cell and _as_quoted(_lf(cell)) not in raw for cell in cells):
+            raise _refused(
+                source,
+                start,
+                problem(
+                    "csv.bare_quote",
+                    "a cell on this row has a quote but is not quoted as a whole: write it as "
+                    '"she said ""hi"""',
+                ),
+            )
         if cells:
             yield start, cells
+
+
+def _as_quoted(cell: str) -> str:
+    """A cell as CSV writes it quoted: in quotes, each quote inside doubled."""
+    return '"' + cell.replace('"', '""') + '"'
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n")
 
 
 def _csv_gold(kind: Kind, cell: str) -> Any:

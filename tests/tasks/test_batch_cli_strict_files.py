@@ -43,6 +43,11 @@ def nothing_was_imported() -> bool:
         ("id,text\n1,fine\n2,two,extra\n", 3, "the row has 3 cells; the header has 2"),
         ("id,text\n1,fine\n2\n", 3, "the row has 1 cell; the header has 2"),
         ("id,text\n1,fine\n2,t\0wo\n", 3, "the line holds a NUL byte"),
+        (
+            'id,text\n1,fine\n2,she said "hi" there\n',
+            3,
+            "a cell on this row has a quote but is not quoted as a whole",
+        ),
     ],
 )
 def test_a_damaged_csv_is_refused_at_its_line(
