@@ -112,6 +112,8 @@ def import_batch(
     settings = settings_or_exit()
     if path.is_dir():
         fail(f"{path} is a folder; give a .jsonl or .csv file")
+    if path.exists() and not path.is_file():  # a pipe or a device would be read forever
+        fail(f"{path} is not a regular file; give a .jsonl or .csv file")
     try:
         draft = read_batch_file(path, settings_raw=settings_raw, limits=settings.batch_limits)
     except ImportFailed as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -71,4 +72,16 @@ def test_an_export_onto_a_full_disk_is_one_line_and_leaves_no_traceback(tmp_path
     ]
     assert to_stdout.stderr.splitlines() == [
         "microtasks: cannot write the standard output: No space left on device"
+    ]
+
+
+def test_importing_a_pipe_says_it_is_not_a_file_instead_of_waiting(tmp_path: Path) -> None:
+    pipe = tmp_path / "items.jsonl"
+    os.mkfifo(pipe)
+
+    code, _, err = run("batch", "import", str(pipe))
+
+    assert code == 2
+    assert err.splitlines() == [
+        f"microtasks: {pipe} is not a regular file; give a .jsonl or .csv file"
     ]
