@@ -16,7 +16,8 @@ INDENT = "    "
 
 def render(reply: Reply, first_number: int, outbox: Path) -> tuple[str, list[Button]]:
     """The text to print for a reply and the buttons it numbered, from `first_number` on."""
-    lines = [("(edited) " if reply.edit else "") + reply.text]
+    # A refused press changes nothing it was pressed on: said as a new line, not as an edit.
+    lines = [("(edited) " if reply.edit and not reply.refusal else "") + reply.text]
     if reply.image:
         lines.append(f"{INDENT}[image: {reply.image}]")
     if reply.audio:
