@@ -23,7 +23,6 @@ from typing import Any
 
 from storage import quality as store
 from storage.ledger import Cause
-from storage.notifications import enqueue
 from storage.quality import AnswerFacts
 from tasks.decisions import accept, reject
 from tasks.kinds import Kind
@@ -43,6 +42,7 @@ class Verdict:
     gold_correct: bool | None = None  # for gold items
     gold_answer: Any = None  # shown in training mode
     removed: bool = False  # the member was just removed from the batch
+    gold_score: tuple[int, int] | None = None  # (right, total) on gold items, when removed
     exam_passed: bool | None = None  # an exam attempt just finished
     exam_score: tuple[int, int] | None = None  # (correct, total) of that attempt
     exam_retry: bool = True  # a failed attempt: the exam has items left for another one
@@ -125,34 +125,26 @@ def _check_gold(
     total, right = store.gold_score(raw, facts.profile_id, batch.id)
     if not removed_by_gold(right, total, q.accuracy_threshold, q.min_gold_answers):
         return result
-    remove_member(raw, batch, facts.profile_id, now, right, total)
+    remove_member(raw, batch, facts.profile_id, now)
     return Verdict(
-        "rejected", "quality.removed", gold_correct=correct, gold_answer=shown, removed=True
+        "rejected",
+        "quality.removed",
+        gold_correct=correct,
+        gold_answer=shown,
+        removed=True,
+        gold_score=(right, total),
     )
 
 
-def remove_member(
-    raw: sqlite3.Connection, batch: Batch, profile_id: int, now: float, right: int, total: int
-) -> None:
-    """Remove a member from a batch and reject all their answers in it, telling them why."""
+def remove_member(raw: sqlite3.Connection, batch: Batch, profile_id: int, now: float) -> None:
+    """Remove a member from a batch and reject all their answers in it. They are told why in
+    the reply to the answer that removed them (the verdict's `gold_score`), once."""
     if not store.ban(raw, batch.id, profile_id, "quality.removed", now):
         return
     for answer_id in store.live_answers_in_batch(raw, profile_id, batch.id):
         facts = store.answer_facts(raw, answer_id)
         assert facts is not None
         reject(raw, facts, "quality.removed", now)
-    enqueue(
-        raw,
-        profile_id,
-        "quality.removed_notice",
-        {
-            "batch": batch.title,
-            "right": right,
-            "total": total,
-            "threshold": f"{batch.quality.accuracy_threshold:.0%}",
-        },
-        now,
-    )
 
 
 def _adapt_overlap(raw: sqlite3.Connection, batch: Batch, facts: AnswerFacts) -> None:

@@ -92,7 +92,9 @@ def receipt_text(p: Person, receipt: Receipt, shown: str, batch: Batch) -> str:
     if verdict.reason == "quality.too_fast":
         return p.t("answer.too_fast", answer=shown, seconds=f"{batch.min_seconds:g}")
     if verdict.removed:
-        return p.t("answer.removed", batch=batch.title)
+        right, total = verdict.gold_score or (0, 0)
+        needed = f"{batch.quality.accuracy_threshold:.0%}"
+        return p.t("answer.removed", batch=batch.title, right=right, total=total, threshold=needed)
     lines = [p.t("answer.pending" if verdict.status == "pending" else "answer.saved", answer=shown)]
     if verdict.gold_answer is not None:
         right = answer_label(p.t, batch.kind, batch.options, verdict.gold_answer)
