@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from bots.conversation.context import Services
 from bots.conversation.core import Conversation
+from bots.conversation.display import BIDI_CONTROLS
 from bots.conversation.i18n import catalog
 from bots.conversation.throttle import Throttle
 from bots.telegram.adapter import TelegramAdapter
@@ -16,6 +17,7 @@ from bots.telegram.config import TelegramConfig
 from storage.database import Database
 from tasks.batch_file import Limits
 from tasks.kinds import Kind
+from tasks.quality_settings import QualitySettings
 from tests.support.telegram_api import FakeTelegramServer, button_texts
 from tests.tasks.builders import active_batch
 from tests.telegram.conftest import running
@@ -172,3 +174,20 @@ async def test_an_administrator_who_never_opened_the_bot_gets_the_menu_at_a_late
         await server.wait_until(lambda: len(_moderator_menu_calls(server, eve.id)) == 3)
 
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], "quietly"
+
+
+async def test_a_members_words_reach_the_moderator_without_bidi_controls(
+    db: Database, bot, mo, member
+) -> None:
+    await active_batch(
+        db, Kind.text, items=1, overlap=1, quality=QualitySettings(review_overlap=1), title="Tips"
+    )
+    eve = member("Eve")
+    await eve.send("/start")
+    await eve.press("I agree")
+    await eve.send("harmless \u202eexe.txt\u202c tip")
+
+    queue = text_of(await mo.send("/reviews"))
+
+    assert "harmless exe.txt tip" in queue
+    assert not [c for c in queue if c in BIDI_CONTROLS]
