@@ -389,7 +389,7 @@ def _add_items(
             items.append(_clean_item(settings, fields, base))
         except BadValue as error:
             collector.add(line, error.problem)
-    if not rows:
+    if not rows and not collector.failed.problems:  # lines that failed are said as such
         collector.add(1, problem("file.no_items", "the file has no items"))
     elif settings.gold_rate > 0 and not any(item.is_gold for item in items):
         collector.add(

@@ -83,10 +83,10 @@ def test_a_truncated_json_line_keeps_its_position(tmp_path: Path) -> None:
     code, _, err = run("batch", "import", str(path))
 
     assert code == 2
-    assert (
-        "batch.jsonl:2: not valid JSON at column 21: Unterminated string starting at"
-        in err.splitlines()
-    )
+    assert err.splitlines() == [
+        "batch.jsonl:2: not valid JSON at column 21: Unterminated string starting at",
+        "microtasks: nothing imported from batch.jsonl",
+    ], "the broken line alone: not also a file with no items"
 
 
 @pytest.mark.parametrize(
