@@ -13,6 +13,7 @@ from bots.conversation.throttle import Throttle
 from storage.database import Database
 from tasks.batch_file import Limits
 from tasks.kinds import Kind
+from tasks.quality_settings import QualitySettings
 from tests.conversation.driver import ChatUser
 from tests.conversation.test_member_flows import onboard
 from tests.conversation.test_moderator_flows import GOOD
@@ -137,3 +138,20 @@ async def test_a_throttled_recording_is_deleted_without_reading_who_sent_it(
     assert not path.exists()
     assert await db.fetch_value("SELECT username FROM accounts") == "ada", "no account write"
     assert await strict.may_record(ada.sender) == [], "told once already: nothing more to say"
+
+
+async def test_a_recording_waiting_for_review_shows_in_the_queue_as_a_recording(
+    db: Database, conversation: Conversation, make_user
+) -> None:
+    await active_batch(
+        db, Kind.voice, items=1, overlap=1, quality=QualitySettings(review_overlap=1), title="Read"
+    )
+    ada, mod = make_user("ada"), make_user("900")  # 900: a moderator by the settings
+    await onboard(ada)
+    await ada.voice(str(recording(conversation, "take.ogg")), 2.5)
+
+    await mod.send("/reviews")
+
+    (row,) = [line for line in mod.text.splitlines() if line.startswith("#")]
+    assert row.startswith("#") and "· Read · 🎙 2.5 s ·" in row
+    assert "{" not in row and "take.ogg" not in row

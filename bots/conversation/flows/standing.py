@@ -50,13 +50,19 @@ async def leaderboard(s: Services, p: Person) -> list[Reply]:
     return [Reply("\n".join(lines))]
 
 
+def _recording(value: dict[str, object]) -> str:
+    """A voice answer as a line shows it: the microphone and its length."""
+    duration = value.get("duration")
+    return f"🎙 {duration:g} s" if isinstance(duration, int | float) else "🎙"
+
+
 def _value(value: object) -> str:
     text = (
         value
         if isinstance(value, str)
         else ", ".join(map(str, value))
         if isinstance(value, list)
-        else "🎙"
+        else _recording(value)
         if isinstance(value, dict)
         else str(value)
     )
