@@ -9,7 +9,7 @@ from pathlib import Path
 from bots.conversation.i18n import catalog
 from storage.database import Database
 from tasks.kinds import Kind
-from tests.support.telegram_api import button_texts
+from tests.support.telegram_api import Button, button_texts
 from tests.tasks.builders import active_batch
 from tests.telegram.member import Member, text_of
 
@@ -159,14 +159,22 @@ async def test_a_voice_note_nobody_asked_for_is_not_downloaded(
     assert not (tmp_path / "data" / "voice").exists(), "nothing was stored"
 
 
-async def test_a_forged_press_on_a_live_task_is_refused_by_a_toast_and_the_task_stays(
-    db: Database, bot, member
-) -> None:
+async def eve_holds_a_task_and_sees_adas_button(
+    db: Database, member
+) -> tuple[Member, dict, Button]:
+    """Ada and Eve each hold a task; Eve has the data of Ada's "yes" button (a forged press)."""
     await active_batch(db, Kind.choice, items=3, overlap=1)
     ada, eve = member("Ada"), member("Eve")
     await onboard(ada)
     eves_task = await onboard(eve)
     _, adas_yes = ada.find("yes")
+    return eve, eves_task, adas_yes
+
+
+async def test_a_forged_press_on_a_live_task_is_refused_by_a_toast_and_the_task_stays(
+    db: Database, bot, member
+) -> None:
+    eve, eves_task, adas_yes = await eve_holds_a_task_and_sees_adas_button(db, member)
 
     (toast,) = await eve.taps(eves_task, adas_yes.callback_data or "", times=1)
 
@@ -180,11 +188,7 @@ async def test_a_forged_press_on_a_live_task_is_refused_by_a_toast_and_the_task_
 async def test_a_press_too_old_for_a_toast_is_refused_in_a_new_message_and_the_task_stays(
     db: Database, bot, member
 ) -> None:
-    await active_batch(db, Kind.choice, items=3, overlap=1)
-    ada, eve = member("Ada"), member("Eve")
-    await onboard(ada)
-    eves_task = await onboard(eve)
-    _, adas_yes = ada.find("yes")
+    eve, eves_task, adas_yes = await eve_holds_a_task_and_sees_adas_button(db, member)
     eve.server.fail_next("answerCallbackQuery", 400, "Bad Request: query is too old")
     since = eve.server.mark()
 
