@@ -162,9 +162,10 @@ def plan() -> None:
 
 
 async def pay_with_progress(payouts: Payouts) -> Progress:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+    from rich.progress import Progress as ProgressBar  # not the payouts' own `Progress`
 
-    with Progress(
+    with ProgressBar(
         TextColumn("paying"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -174,7 +175,7 @@ async def pay_with_progress(payouts: Payouts) -> Progress:
     ) as bar:
         task = bar.add_task("pay", total=None, txs=0)
 
-        def show(progress: Progress) -> None:  # type: ignore[type-arg]
+        def show(progress: Progress) -> None:
             bar.update(
                 task,
                 total=progress.total or None,
@@ -182,7 +183,7 @@ async def pay_with_progress(payouts: Payouts) -> Progress:
                 txs=progress.transactions,
             )
 
-        return await payouts.execute(on_progress=show)  # type: ignore[arg-type]
+        return await payouts.execute(on_progress=show)
 
 
 def print_outcome(progress: Progress, payouts: Payouts) -> None:

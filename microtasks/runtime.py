@@ -9,6 +9,7 @@ import signal
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from bots.base import ChatAdapter
 from bots.console.adapter import ConsoleAdapter
@@ -59,12 +60,11 @@ async def run_adapters(adapters: list[ChatAdapter]) -> None:
         everyone = asyncio.gather(*runs, return_exceptions=True)
         stopper = asyncio.create_task(stop.wait())
         readiness = asyncio.create_task(all_ready(adapters))
-        done, _ = await asyncio.wait(
-            [everyone, stopper, readiness], return_when=asyncio.FIRST_COMPLETED
-        )
+        ending: list[asyncio.Future[Any]] = [everyone, stopper]  # either one ends the run
+        done, _ = await asyncio.wait([*ending, readiness], return_when=asyncio.FIRST_COMPLETED)
         if readiness in done:  # said only once every adapter serves (a token was accepted)
             log_event(logger, "bot.started", adapters=",".join(a.name for a in adapters))
-            await asyncio.wait([everyone, stopper], return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(ending, return_when=asyncio.FIRST_COMPLETED)
         readiness.cancel()
         stop.set()
         outcomes = await everyone

@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     Field,
@@ -303,10 +303,10 @@ class Settings(BaseSettings):
         return [value.get_secret_value() for value in values if value]
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the settings, turning validation failures into one readable `SettingsError`."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except SettingsError:
         raise
     except ValidationError as error:

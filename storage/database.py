@@ -19,7 +19,7 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -315,7 +315,7 @@ class Database:
 
     async def stream(
         self, sql: str, params: Params = (), chunk: int = 1000
-    ) -> AsyncIterator[sqlite3.Row]:
+    ) -> AsyncGenerator[sqlite3.Row, None]:
         """Rows one chunk at a time from a connection of its own, so memory stays flat."""
         conn = await connect(self.path)
         try:

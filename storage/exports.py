@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from storage.database import Database
@@ -27,7 +27,7 @@ ORDER BY a.id
 """
 
 
-def stream_answers(db: Database, batch_id: int) -> AsyncIterator[sqlite3.Row]:
+def stream_answers(db: Database, batch_id: int) -> AsyncGenerator[sqlite3.Row, None]:
     return db.stream(ANSWER_ROWS, (batch_id,))
 
 

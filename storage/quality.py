@@ -81,6 +81,7 @@ def set_text_key(raw: sqlite3.Connection, answer_id: int, key: str) -> None:
 
 def exact_duplicate(raw: sqlite3.Connection, batch_id: int | None, key: str) -> bool:
     """Whether any earlier text answer (in the batch, or anywhere when None) has this key."""
+    params: tuple[object, ...]
     if batch_id is None:
         sql, params = "SELECT EXISTS (SELECT 1 FROM answers WHERE text_key = ?)", (key,)
     else:

@@ -243,7 +243,8 @@ def _setting_of(found: Problem, check: str) -> str:
     if check not in ("options", "quality"):
         return check
     named = found.params.get("name") or found.params.get("key")
-    return _PROBLEM_SETTINGS.get(found.key) or _FIELD_SETTINGS.get(named, named) or check
+    by_field = _FIELD_SETTINGS.get(named, named) if named else None
+    return _PROBLEM_SETTINGS.get(found.key) or by_field or check
 
 
 def _check_settings(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,7 +20,7 @@ from tasks.quality import REVIEW_LABELS
 from tasks.quality_settings import REVIEWED_KINDS
 
 
-def review_batch_fields(fields: dict[str, object], settings: BatchSettings) -> dict[str, object]:
+def review_batch_fields(fields: Mapping[str, object], settings: BatchSettings) -> dict[str, object]:
     """The review batch of a text or voice batch: two-choice reviews of each answer."""
     q = settings.quality
     return {
@@ -194,6 +195,7 @@ class BatchService:
             )
         return target
 
-    async def activate_due(self) -> list[int]:
+    # in this class `list` is the method above: the builtin type is spelled out
+    async def activate_due(self) -> builtins.list[int]:
         """Activate drafts whose activation time has passed; returns their ids."""
         return await store.activate_due_batches(self.db, self.clock())

@@ -13,7 +13,7 @@ import hmac
 import io
 import json
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -102,7 +102,7 @@ def _iso(moment: float) -> str:
 
 async def answer_records(
     db: Database, batch_id: int, *, with_platform_ids: bool = False
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     key = await instance_key(db, PSEUDONYM_KEY)
     async with aclosing(stream_answers(db, batch_id)) as rows:
         async for row in rows:
@@ -165,7 +165,7 @@ async def write_bundle(
     at the path its `voice_file` gives (`voice/<name>`)."""
     recordings: dict[str, Path] = {}
 
-    async def noting_recordings() -> AsyncIterator[dict[str, Any]]:
+    async def noting_recordings() -> AsyncGenerator[dict[str, Any], None]:
         records = answer_records(db, batch_id, with_platform_ids=with_platform_ids)
         async with aclosing(records) as rows:
             async for record in rows:
@@ -250,5 +250,5 @@ def write_aggregated(result: BatchResult, out: TextIO, fmt: ExportFormat) -> Non
     writer.writerow(["item_id", "answer", "confidence", "answers"])
     for item in result.items:
         answer = item.answer if isinstance(item.answer, str | int) else json.dumps(item.answer)
-        row = [item.item_id, answer, f"{item.confidence:.4f}", item.answers]
-        writer.writerow([csv_cell(cell) for cell in row])
+        cells = [item.item_id, answer, f"{item.confidence:.4f}", item.answers]
+        writer.writerow([csv_cell(cell) for cell in cells])

@@ -20,7 +20,7 @@ def supported_languages() -> frozenset[str]:
     from langdetect import detector_factory
 
     detector_factory.init_factory()
-    return frozenset(detector_factory._factory.get_lang_list())  # type: ignore[union-attr]
+    return frozenset(detector_factory._factory.get_lang_list())
 
 
 def wrong_language(text: str, language: str) -> Problem | None:

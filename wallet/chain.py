@@ -25,6 +25,7 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from wallet.contracts import load_artifact
 
 if TYPE_CHECKING:
+    from eth_typing import ChecksumAddress
     from web3 import AsyncWeb3
 
     from wallet.treasury import Treasury
@@ -84,7 +85,7 @@ class ChainOptions:
 
 @dataclass(frozen=True)
 class Token:
-    address: str | None  # None: the chain's own coin
+    address: ChecksumAddress | None  # None: the chain's own coin
     decimals: int
     symbol: str
 
@@ -171,7 +172,7 @@ class Chain:
     async def produce_block(self) -> None:
         """Embedded chain: mine an empty block (time passing). A real chain grows on its own."""
         if self.embedded:
-            await self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+            await self.w3.provider.make_request("evm_mine", [])
 
     def tx_url(self, tx_hash: str) -> str:
         """The explorer link of a transaction, or its hash when no explorer is set."""
@@ -180,19 +181,16 @@ class Chain:
         return f"{self.explorer_url.rstrip('/')}/tx/{tx_hash}"
 
     async def token_balance(self, address: str) -> int:
-        if self.token.native:
+        token = self.token.address
+        if token is None:  # the chain's own coin
             return int(await self.w3.eth.get_balance(to_checksum_address(address)))
-        return await self.call_uint(
-            self.token.address, "balanceOf(address)", ["address"], [address]
-        )
+        return await self.call_uint(token, "balanceOf(address)", ["address"], [address])
 
-    async def call_uint(
-        self, to: str | None, signature: str, types: list[str], args: list[Any]
-    ) -> int:
+    async def call_uint(self, to: str, signature: str, types: list[str], args: list[Any]) -> int:
         from eth_abi import encode
 
         data = selector(signature) + encode(types, args)
-        result = await self.w3.eth.call({"to": to, "data": data})  # type: ignore[typeddict-item]
+        result = await self.w3.eth.call({"to": to, "data": data})
         return int(abi_decode(["uint256"], bytes(result))[0])
 
     async def close(self) -> None:
@@ -204,7 +202,7 @@ class Chain:
 async def connect_chain(options: ChainOptions, treasury: Treasury) -> Chain:
     """Connect to the node (or start the embedded chain) and learn the token's decimals."""
     if options.rpc_url:
-        return await _connect_rpc(options)
+        return await _connect_rpc(options, options.rpc_url)
     return await _start_embedded(options, treasury)
 
 
@@ -227,7 +225,7 @@ async def checked_chain_id(w3: Any, rpc_url: str, chain_id: int) -> int:
     return node_chain_id
 
 
-async def _connect_rpc(options: ChainOptions) -> Chain:
+async def _connect_rpc(options: ChainOptions, rpc_url: str) -> Chain:
     from web3 import AsyncHTTPProvider, AsyncWeb3
 
     if options.token is None:
@@ -235,9 +233,9 @@ async def _connect_rpc(options: ChainOptions) -> Chain:
             "TOKEN_ADDRESS: required with CHAIN_RPC_URL; set the ERC-20 contract address of the "
             "reward token, or 'native' to pay in the chain's own coin"
         )
-    w3 = AsyncWeb3(AsyncHTTPProvider(options.rpc_url))
+    w3 = AsyncWeb3(AsyncHTTPProvider(rpc_url))
     try:
-        node_chain_id = await checked_chain_id(w3, options.rpc_url, options.chain_id)
+        node_chain_id = await checked_chain_id(w3, rpc_url, options.chain_id)
         token = await _read_token(w3, options.token)
     except BaseException:
         await w3.provider.disconnect()
@@ -279,6 +277,7 @@ async def _read_token(w3: AsyncWeb3, token: str) -> Token:
 async def _start_embedded(options: ChainOptions, treasury: Treasury) -> Chain:
     from web3 import AsyncWeb3
     from web3.providers.eth_tester import AsyncEthereumTesterProvider
+    from web3.types import Wei
 
     w3 = AsyncWeb3(AsyncEthereumTesterProvider())
     chain_id = int(await w3.eth.chain_id)
@@ -296,7 +295,7 @@ async def _start_embedded(options: ChainOptions, treasury: Treasury) -> Chain:
     await _wait(
         w3,
         await w3.eth.send_transaction(
-            {"from": faucet, "to": treasury.address, "value": EMBEDDED_GAS_FUNDS}
+            {"from": faucet, "to": treasury.address, "value": Wei(EMBEDDED_GAS_FUNDS)}
         ),
     )
     if options.token == NATIVE:

@@ -35,7 +35,9 @@ def eip191_hash(text: str) -> bytes:
 
 
 async def has_code(w3: AsyncWeb3, address: str) -> bool:
-    return len(await w3.eth.get_code(address)) > 0  # type: ignore[arg-type]
+    from eth_utils import to_checksum_address
+
+    return len(await w3.eth.get_code(to_checksum_address(address))) > 0
 
 
 async def contract_accepts(w3: AsyncWeb3, address: str, text: str, signature: bytes) -> bool:
@@ -44,9 +46,10 @@ async def contract_accepts(w3: AsyncWeb3, address: str, text: str, signature: by
     A revert or a reply that is not a bytes4 (no such function) counts as a refusal; a failure to
     reach the chain is raised to the caller.
     """
+    from eth_utils import to_checksum_address
     from web3.exceptions import BadFunctionCallOutput, ContractLogicError
 
-    contract = w3.eth.contract(address=address, abi=IS_VALID_SIGNATURE_ABI)  # type: ignore[arg-type]
+    contract = w3.eth.contract(address=to_checksum_address(address), abi=IS_VALID_SIGNATURE_ABI)
     try:
         result = await contract.functions.isValidSignature(eip191_hash(text), signature).call()
     except (ContractLogicError, BadFunctionCallOutput):

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storage import wallets as store
 from storage.database import Database
@@ -66,7 +66,7 @@ class LinkedWallet:
     explorer_link: str | None
 
 
-def _refused(key: str, text: str, **params: object) -> InputError:
+def _refused(key: str, text: str, **params: Any) -> InputError:
     return InputError(problem(key, text, **params))
 
 

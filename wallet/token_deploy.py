@@ -27,7 +27,7 @@ async def deploy_token(
         )
         data = bytes.fromhex(artifact.bytecode.removeprefix("0x")) + arguments
         sender = treasury.address
-        gas = int(await w3.eth.estimate_gas({"from": sender, "data": data}))  # type: ignore[typeddict-item]
+        gas = int(await w3.eth.estimate_gas({"from": sender, "data": data}))
         block = await w3.eth.get_block("latest")
         priority = int(await w3.eth.max_priority_fee)
         fees = Fees(2 * int(block.get("baseFeePerGas", 0)) + priority, priority)

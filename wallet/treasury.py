@@ -11,13 +11,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from storage.payouts import Signed
 from wallet.chain import Chain, Fees
+
+if TYPE_CHECKING:
+    from eth_typing import ChecksumAddress
 
 
 class TreasuryError(Exception):
@@ -33,7 +36,7 @@ class Treasury:
 
     def __init__(self, account: LocalAccount):
         self._account = account
-        self.address: str = account.address
+        self.address: ChecksumAddress = account.address
 
     def __repr__(self) -> str:
         return f"Treasury({self.address})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from bots.conversation import callbacks, recordings
 from bots.conversation.callbacks import Action, BadCallback
@@ -25,6 +26,7 @@ from tasks.roles import may_moderate
 logger = logging.getLogger("microtasks.conversation")
 
 Flow = Callable[[Services, Person, str], Awaitable[list[Reply]]]
+_T = TypeVar("_T")
 
 
 def _member_commands() -> dict[str, Flow]:
@@ -59,11 +61,15 @@ def _moderator_commands() -> dict[str, Flow]:
         "unban": banning.unban,
     }
     for step in Transition:
-        commands[step.value] = lambda s, p, a, step=step: moderation.change(s, p, a, step)
+        commands[step.value] = _changing(step)
     return commands
 
 
-async def _now(replies: list[Reply]) -> list[Reply]:
+def _changing(step: Transition) -> Flow:
+    return lambda s, p, a: moderation.change(s, p, a, step)
+
+
+async def _now(replies: _T) -> _T:
     return replies
 
 

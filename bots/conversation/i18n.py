@@ -43,8 +43,8 @@ def _parsed(
         if not message.id:
             continue
         if message.pluralizable:
-            forms = tuple(str(form) for form in message.string)
-            if all(forms):
+            forms = tuple(str(form) for form in message.string or ())
+            if forms and all(forms):
                 counted[str(message.id[0])] = forms
         elif message.string:
             plain[str(message.id)] = str(message.string)

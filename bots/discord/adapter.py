@@ -128,7 +128,7 @@ class MicrotasksClient(discord.Client):
         """A text answer typed into the answer box (handled here so it survives restarts)."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = str(interaction.data.get("custom_id", "")) if interaction.data else ""
         if not custom_id.startswith(MODAL_PREFIX):
             return
         box = custom_id.removeprefix(MODAL_PREFIX)

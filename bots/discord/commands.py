@@ -200,7 +200,7 @@ def _lifecycle(step: str) -> app_commands.Command[Any, ..., None]:
     async def change(interaction: discord.Interaction[Any], batch: Range[int, 1]) -> None:
         await say(interaction, step, str(batch))
 
-    command = app_commands.Command(
+    command: app_commands.Command[Any, ..., None] = app_commands.Command(
         name=step, description=described(f"help.{step}"), callback=change
     )
     return app_commands.describe(batch=described("discord.option_batch"))(command)
@@ -246,7 +246,7 @@ def _decision(step: str, *, with_reason: bool) -> app_commands.Command[Any, ...,
     ) -> None:
         await say(interaction, step, f"{answer} {reason or ''}".strip())
 
-    command = app_commands.Command(
+    command: app_commands.Command[Any, ..., None] = app_commands.Command(
         name=step,
         description=described(f"help.{step}"),
         callback=decide_why if with_reason else decide,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 
@@ -44,18 +44,24 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class _MadeFromLease(Protocol):
+    """What `_LeaseItem` asks of the classes it is mixed into: built from the lease alone."""
+
+    def __init__(self, token: str) -> None: ...
+
+
 class _LeaseItem:
     """An item whose custom_id names a lease (`template` captures `token`): after a restart
     discord.py rebuilds it from that alone."""
 
     @classmethod
     async def from_custom_id(
-        cls,
+        cls: type[_MadeFromLease],
         interaction: discord.Interaction[Any],
         item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> Any:
-        return cls(match["token"])  # type: ignore[call-arg]
+        return cls(match["token"])
 
 
 class PressButton(

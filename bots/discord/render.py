@@ -60,7 +60,7 @@ COMMAND_REFERENCE = re.compile(r"(?<![\w/])/(" + "|".join(COMMAND_NAMES) + r")(?
 # `/wallet link 0x…` is typed on Discord as the command's options.
 WALLET_REFERENCE = re.compile(r"(?<![\w/])/wallet (link|unlink)\b( (?=0x))?")
 TASK_ACTIONS = frozenset({Action.answer, Action.toggle, Action.submit, Action.skip})
-STYLES = {
+STYLES: dict[Action | None, discord.ButtonStyle] = {
     Action.answer: discord.ButtonStyle.primary,
     Action.submit: discord.ButtonStyle.success,
     Action.consent: discord.ButtonStyle.success,
@@ -232,9 +232,9 @@ def _view(reply: Reply, t: Translator | None) -> discord.ui.View | None:
         view.add_item(menu)
         leave_out |= {Action.answer}
     used = len({item.row for item in view.children})
-    for number, row in enumerate(_fit(_rows(reply, leave_out), MAX_ROWS - used), start=used):
-        for button in row:
-            style = STYLES.get(_action(button), discord.ButtonStyle.secondary)  # type: ignore[arg-type]
+    for number, buttons in enumerate(_fit(_rows(reply, leave_out), MAX_ROWS - used), start=used):
+        for button in buttons:
+            style = STYLES.get(_action(button), discord.ButtonStyle.secondary)
             view.add_item(PressButton(button.data, button.label, style, row=number))
     return view if view.children else None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
@@ -146,11 +147,12 @@ class Renderer:
         cannot play its format), captioned with the text when it fits; None if Telegram cannot
         show it, so the text goes alone."""
         fits = len(reply.text) <= CAPTION_LIMIT
-        send = {
+        senders: dict[str, Callable[..., Awaitable[Message]]] = {
             "photo": self.bot.send_photo,
             "voice": self.bot.send_voice,
             "document": self.bot.send_document,
-        }[kind]
+        }
+        send = senders[kind]
         try:
             sent = await send(
                 chat_id,

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
+from eth_typing import HexStr
+
 from storage import payouts as store
 from storage.database import Database
 from storage.payouts import Outcome, Payout, Tx
@@ -151,7 +153,7 @@ class Follower:
             hashes.insert(0, tx.mined_hash)
         for tx_hash in hashes:
             try:
-                found = await self.chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+                found = await self.chain.w3.eth.get_transaction_receipt(HexStr(tx_hash))
             except TransactionNotFound:
                 continue
             if found is None or found.get("blockNumber") is None:
@@ -192,9 +194,9 @@ class Follower:
         keep our version in front of the node), or used too recently to tell?"""
         eth = self.chain.w3.eth
         deep_block = max(head - self.config.depth + 1, 0)
-        used_deep = int(await eth.get_transaction_count(self.sender, deep_block))  # type: ignore[arg-type]
-        used_now = int(await eth.get_transaction_count(self.sender, "latest"))  # type: ignore[arg-type]
-        jobs = []
+        used_deep = int(await eth.get_transaction_count(self.sender, deep_block))
+        used_now = int(await eth.get_transaction_count(self.sender, "latest"))
+        jobs: list[Callable[[sqlite3.Connection], Outcome]] = []
         for tx in txs:
             first_look = tx.id not in self._looked_at
             self._looked_at.add(tx.id)
@@ -241,7 +243,7 @@ class Follower:
 
         for tx_hash in reversed(tx.hashes):
             try:
-                await self.chain.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+                await self.chain.w3.eth.get_transaction(HexStr(tx_hash))
             except TransactionNotFound:
                 continue
             return True

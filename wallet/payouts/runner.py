@@ -16,6 +16,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from eth_utils import to_checksum_address
 
 from storage import payouts as store
 from storage.database import Database
@@ -28,6 +31,9 @@ from wallet.payouts.config import PayoutConfig
 from wallet.payouts.confirmations import Follower, refund_message
 from wallet.payouts.planner import gas_guess
 from wallet.treasury import Shortfall, Treasury, holdings, shortfall_message
+
+if TYPE_CHECKING:
+    from web3.types import TxParams
 
 GAS_MARGIN = 1.2  # gas limit = estimate x this, so a small change of state cannot starve it
 
@@ -169,7 +175,7 @@ class PayoutRunner:
         disperse = await store.contract_address(self.db, self.chain.key, sender, calldata.DISPERSE)
         if disperse is None:
             code = calldata.deploy_disperse()
-            estimate = await w3.eth.estimate_gas({"from": sender, "data": code})  # type: ignore[typeddict-item]
+            estimate = await w3.eth.estimate_gas({"from": sender, "data": code})
             new = NewTx(
                 "deploy", None, 0, code, gas_limit(estimate), contract_name=calldata.DISPERSE
             )
@@ -178,36 +184,36 @@ class PayoutRunner:
             disperse = await store.contract_address(
                 self.db, self.chain.key, sender, calldata.DISPERSE
             )
-            if disperse is None or not await w3.eth.get_code(disperse):  # type: ignore[arg-type]
+            if disperse is None or not await w3.eth.get_code(to_checksum_address(disperse)):
                 raise ChainError(
                     "deploying the Disperse contract failed (its transaction reverted or was "
                     "replaced); set PAYOUT_BATCH_SIZE=1 to pay with single transfers"
                 )
             log("payout.disperse_deployed", address=disperse)
         self.disperse = disperse
-        if self.chain.token.native:
-            return
         token = self.chain.token.address
+        if token is None:  # the chain's own coin: nothing to approve
+            return
         need = sum(p.amount for p in batchable) + await store.in_flight_total(self.db, run_ids)
-        if await self._allowance(disperse) >= need:
+        if await self._allowance(token, disperse) >= need:
             return
         # One approval for good: Disperse only ever moves the caller's own tokens
         # (transferFrom(msg.sender, ...)), so only the treasury itself can spend it.
         data = calldata.approve(disperse, calldata.MAX_UINT256)
-        estimate = await w3.eth.estimate_gas({"from": sender, "to": token, "data": data})  # type: ignore[typeddict-item]
+        estimate = await w3.eth.estimate_gas({"from": sender, "to": token, "data": data})
         new = NewTx("approve", token, 0, data, gas_limit(estimate))
         await self.broadcaster.send_new(new, fees, await self.broadcaster.pending_nonce())
         await self.follower.settle()
-        if await self._allowance(disperse) < need:
+        if await self._allowance(token, disperse) < need:
             raise ChainError(
                 f"approving Disperse ({disperse}) to move the treasury's tokens failed; set "
                 "PAYOUT_BATCH_SIZE=1 to pay with single transfers"
             )
         log("payout.disperse_approved", spender=disperse)
 
-    async def _allowance(self, spender: str) -> int:
+    async def _allowance(self, token: str, spender: str) -> int:
         return await self.chain.call_uint(
-            self.chain.token.address,
+            token,
             "allowance(address,address)",
             ["address", "address"],
             [self.treasury.address, spender],
@@ -238,16 +244,19 @@ class PayoutRunner:
             self.progress.transactions += 1
 
     async def _estimate(self, to: str, value: int, data: bytes) -> int:
-        tx = {"from": self.treasury.address, "to": to, "value": value, "data": data}
-        return int(await self.chain.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        from web3.types import Wei
+
+        tx: TxParams = {"from": self.treasury.address, "to": to, "value": Wei(value), "data": data}
+        return int(await self.chain.w3.eth.estimate_gas(tx))
 
     async def _batch(self, group: list[Payout], groups: deque[list[Payout]]) -> NewTx | None:
         recipients = [p.address for p in group]
         values = [p.amount for p in group]
-        if self.chain.token.native:
+        token = self.chain.token.address
+        if token is None:  # the chain's own coin
             data, value = calldata.disperse_ether(recipients, values), sum(values)
         else:
-            data, value = calldata.disperse_token(self.chain.token.address, recipients, values), 0
+            data, value = calldata.disperse_token(token, recipients, values), 0
         half = len(group) // 2
         assert self.disperse is not None
         try:
@@ -273,10 +282,11 @@ class PayoutRunner:
         )
 
     async def _single(self, payout: Payout) -> NewTx | None:
-        if self.chain.token.native:
+        token = self.chain.token.address
+        if token is None:  # the chain's own coin
             to, value, data = payout.address, payout.amount, b""
         else:
-            to, value = self.chain.token.address, 0
+            to, value = token, 0
             data = calldata.transfer(payout.address, payout.amount)
         try:
             estimate = await self._estimate(to, value, data)

@@ -97,8 +97,8 @@ def receipt_text(p: Person, receipt: Receipt, shown: str, batch: Batch) -> str:
         return p.t("answer.removed", batch=batch.title, right=right, total=total, threshold=needed)
     lines = [p.t("answer.pending" if verdict.status == "pending" else "answer.saved", answer=shown)]
     if verdict.gold_answer is not None:
-        right = answer_label(p.t, batch.kind, batch.options, verdict.gold_answer)
-        lines.append(p.t("answer.training", answer=right))
+        gold = answer_label(p.t, batch.kind, batch.options, verdict.gold_answer)
+        lines.append(p.t("answer.training", answer=gold))
     if verdict.exam_score is not None:
         right, total = verdict.exam_score
         if verdict.exam_passed:

@@ -173,7 +173,7 @@ async def export(s: Services, p: Person, args: str) -> list[Reply]:
     # a spool past SPOOL_BYTES goes to disk: failing to write it is CannotSave too
     with (
         saving(f"the export of batch {batch_id}"),
-        SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=spool_dir) as spool,
+        SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=str(spool_dir)) as spool,
     ):
         sink = cast(BinaryIO, spool)
         try:
