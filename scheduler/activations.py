@@ -21,14 +21,13 @@ from tasks.batches import BatchService
 
 logger = logging.getLogger("microtasks.scheduler")
 ANNOUNCE_KEY = "scheduler.announce"
-TEXT_LIMIT = 1500  # room for the title and a button within every platform's message limit
 
 
 def announcement(batch: BatchRow, language: str, translate: Translate) -> str:
-    text = translate(
+    """The announcement's text; each platform's adapter fits it to its own message limit."""
+    return translate(
         ANNOUNCE_KEY, [language], title=batch.title, instructions=batch.instructions, batch=batch.id
     )
-    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
 
 
 def offered_on(batch: BatchRow, platform: str) -> bool:

@@ -22,9 +22,10 @@ from bots.conversation.core import Conversation
 from bots.conversation.events import Event, Sender, Text
 from bots.conversation.i18n import Translator, pick_language
 from bots.conversation.replies import Reply
+from bots.conversation.text_limits import shorten
 from bots.discord import announcements, outbox
 from bots.discord.commands import COMMANDS, CatalogTranslator
-from bots.discord.components import ANSWER_INPUT, DYNAMIC_ITEMS, MODAL_PREFIX, REPLY_BOX, clip
+from bots.discord.components import ANSWER_INPUT, DYNAMIC_ITEMS, MODAL_PREFIX, REPLY_BOX
 from bots.discord.config import DiscordConfig
 from bots.discord.errors import on_tree_error, report
 from bots.discord.events import modal_values, sender_of
@@ -177,7 +178,7 @@ class DiscordAdapter:
         content = await asyncio.to_thread(path.read_bytes)
         channel = await self.client.create_dm(discord.Object(int(external_id)))
         return await channel.send(
-            clip(discord_commands(caption), MAX_CONTENT),
+            shorten(discord_commands(caption), MAX_CONTENT),
             file=discord.File(io.BytesIO(content), filename=path.name),
         )
 

@@ -6,7 +6,8 @@ import discord
 
 from bots.conversation.callbacks import Action, encode
 from bots.conversation.i18n import Translator, pick_language
-from bots.discord.components import PressButton, clip
+from bots.conversation.text_limits import shorten
+from bots.discord.components import PressButton
 from bots.discord.render import MAX_CONTENT, discord_commands
 
 
@@ -38,4 +39,4 @@ async def post(
     )
     view = discord.ui.View(timeout=None)
     view.add_item(start)
-    return await channel.send(clip(discord_commands(text), MAX_CONTENT), view=view)
+    return await channel.send(shorten(discord_commands(text), MAX_CONTENT), view=view)

@@ -22,7 +22,7 @@ from discord.app_commands import Range
 from bots.conversation.events import Command, Sender, Upload
 from bots.conversation.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, catalog, supported_languages
 from bots.conversation.replies import Reply
-from bots.discord.components import clip
+from bots.conversation.text_limits import shorten
 from bots.discord.host import host_of
 from bots.discord.render import discord_commands
 from bots.discord.voice import answer_with_recording
@@ -38,7 +38,7 @@ def described(key: str) -> app_commands.locale_str:
 
 def _description(language: str, key: str) -> str | None:
     text = catalog(language).get(key)
-    return clip(discord_commands(text), MAX_DESCRIPTION) if text else None
+    return shorten(discord_commands(text), MAX_DESCRIPTION) if text else None
 
 
 class CatalogTranslator(app_commands.Translator):

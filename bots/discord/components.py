@@ -27,6 +27,7 @@ import discord
 from bots.conversation.callbacks import Action, encode
 from bots.conversation.events import Press
 from bots.conversation.i18n import Translator, pick_language
+from bots.conversation.text_limits import shorten
 from bots.discord.errors import report
 from bots.discord.events import sender_of
 from bots.discord.host import host_of
@@ -38,10 +39,6 @@ ANSWER_INPUT = "answer"
 MAX_LABEL = 80  # Discord: button labels and select option labels
 MAX_TEXT_ANSWER = 4000  # Discord: the longest text input
 MAX_TITLE = 45  # Discord: modal titles and text input labels
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _MadeFromLease(Protocol):
@@ -78,7 +75,7 @@ class PressButton(
         row: int | None = None,
     ) -> None:
         super().__init__(
-            discord.ui.Button(label=clip(label, MAX_LABEL), style=style, custom_id=data),
+            discord.ui.Button(label=shorten(label, MAX_LABEL), style=style, custom_id=data),
             row=row,
         )
         self.data = data
@@ -110,7 +107,7 @@ class LabelSelect(
     ) -> None:
         labels = labels or []
         options = [
-            discord.SelectOption(label=clip(label, MAX_LABEL), value=str(index))
+            discord.SelectOption(label=shorten(label, MAX_LABEL), value=str(index))
             for index, label in enumerate(labels)
         ]
         super().__init__(
@@ -145,7 +142,7 @@ class AnswerSelect(
         row: int | None = None,
     ) -> None:
         options = [
-            discord.SelectOption(label=clip(label, MAX_LABEL), value=value)
+            discord.SelectOption(label=shorten(label, MAX_LABEL), value=value)
             for label, value in (answers or [])
         ]
         super().__init__(
@@ -169,13 +166,13 @@ class AnswerModal(discord.ui.Modal):
         self, token: str, t: Translator, title: str = "answer_title", label: str = "answer_label"
     ) -> None:
         super().__init__(
-            title=clip(t(f"discord.{title}"), MAX_TITLE),
+            title=shorten(t(f"discord.{title}"), MAX_TITLE),
             custom_id=f"{MODAL_PREFIX}{token}",
             timeout=600,  # only frees memory: the answer is read from the raw interaction
         )
         self.add_item(
             discord.ui.TextInput(
-                label=clip(t(f"discord.{label}"), MAX_TITLE),
+                label=shorten(t(f"discord.{label}"), MAX_TITLE),
                 custom_id=ANSWER_INPUT,
                 style=discord.TextStyle.paragraph,
                 max_length=MAX_TEXT_ANSWER,
@@ -191,7 +188,7 @@ class WriteButton(
     def __init__(self, token: str, label: str = "…", row: int | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=clip(label, MAX_LABEL),
+                label=shorten(label, MAX_LABEL),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"dc1:write:{token}",
             ),
@@ -209,7 +206,7 @@ class ReplyButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"dc1
     def __init__(self, label: str = "…", row: int | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=clip(label, MAX_LABEL),
+                label=shorten(label, MAX_LABEL),
                 style=discord.ButtonStyle.primary,
                 custom_id="dc1:reply",
             ),

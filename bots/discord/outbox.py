@@ -20,7 +20,7 @@ import discord
 
 from bots.conversation.context import Services
 from bots.conversation.outbox import delivered, pending
-from bots.discord.components import clip
+from bots.conversation.text_limits import shorten
 from bots.discord.events import PLATFORM
 from bots.discord.render import MAX_CONTENT, discord_commands
 
@@ -36,7 +36,7 @@ async def deliver_owed(client: discord.Client, services: Services, limit: int = 
         fields = {"notification_id": owed.notification_id, "user_id": owed.external_id}
         try:
             channel = await client.create_dm(discord.Object(int(owed.external_id)))
-            await channel.send(clip(discord_commands(owed.text), MAX_CONTENT))
+            await channel.send(shorten(discord_commands(owed.text), MAX_CONTENT))
         except (discord.Forbidden, discord.NotFound, ValueError) as refused:
             code = getattr(refused, "code", None)
             logger.warning("discord.dm_refused", extra={"fields": {**fields, "code": code}})

@@ -24,13 +24,13 @@ import discord
 from bots.conversation.callbacks import Action, BadCallback, Callback, decode
 from bots.conversation.i18n import Translator
 from bots.conversation.replies import Button, Expect, OutFile, Reply
+from bots.conversation.text_limits import ELLIPSIS, shorten, split
 from bots.discord.components import (
     AnswerSelect,
     LabelSelect,
     PressButton,
     ReplyButton,
     WriteButton,
-    clip,
 )
 
 MAX_CONTENT = 2000
@@ -81,7 +81,7 @@ class Message:
     @property
     def text(self) -> str:
         """All the content in one message (for an edit), cut to Discord's limit."""
-        return clip("\n".join(self.parts), MAX_CONTENT)
+        return shorten("\n".join(self.parts), MAX_CONTENT)
 
     def discord_files(self) -> list[discord.File]:
         """Fresh file objects (discord.py consumes them when it sends)."""
@@ -94,26 +94,6 @@ def discord_commands(text: str) -> str:
         lambda m: f"/wallet action:{m[1]}" + (" value:" if m[2] else ""), text
     )
     return COMMAND_REFERENCE.sub(lambda m: "/" + COMMAND_NAMES[m[1]], text)
-
-
-def split(text: str, limit: int = MAX_CONTENT) -> tuple[str, ...]:
-    """`text` in pieces of at most `limit` characters, cut at line ends where possible."""
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            candidate = line
-        current = candidate
-    parts.append(current)
-    return tuple(part for part in parts if part.strip()) or ("…",)
 
 
 def _decoded(button: Button) -> Callback | None:
@@ -266,6 +246,11 @@ async def _recording(reply: Reply) -> tuple[OutFile, ...]:
     return () if content is None else (OutFile(path.name, content),)
 
 
+def _parts(text: str) -> tuple[str, ...]:
+    """A message's text in pieces Discord accepts: none empty (a blank text shows as …)."""
+    return tuple(part for part in split(text, MAX_CONTENT) if part.strip()) or (ELLIPSIS,)
+
+
 def code_block(text: str) -> str:
     """`text` in a code block, copied exactly as it is (no markdown, no link previews)."""
     fenced = "```\n" + text.replace("```", "`\u200b``") + "\n```"
@@ -290,4 +275,4 @@ async def render(reply: Reply, t: Translator | None = None) -> Message:
             text += "\n" + t("discord.reply_hint")
     embeds, pictures = await _image(reply)
     files = pictures + await _recording(reply) + reply.files
-    return Message(split(text), _view(reply, t), embeds, files)
+    return Message(_parts(text), _view(reply, t), embeds, files)

@@ -20,6 +20,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bots.base import AdapterStartFailed
 from bots.conversation.core import Conversation
+from bots.conversation.text_limits import shorten
 from bots.telegram.commands import ModeratorMenus, register_commands
 from bots.telegram.community import Community
 from bots.telegram.config import SECRET_TOKEN, TelegramConfig, webhook_path
@@ -28,7 +29,7 @@ from bots.telegram.moderators import CommunityAdmins
 from bots.telegram.ordering import PerMemberOrder
 from bots.telegram.outbox import OutboxCourier
 from bots.telegram.private import PrivateChat
-from bots.telegram.render import CAPTION_LIMIT, Renderer, shorten
+from bots.telegram.render import CAPTION_LIMIT, Renderer
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 RATE_LIMIT_RETRIES = 3

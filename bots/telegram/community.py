@@ -11,8 +11,9 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 
 from bots.conversation.i18n import Translator, pick_language
+from bots.conversation.text_limits import shorten
 from bots.telegram.events import command_of, deep_link
-from bots.telegram.render import TEXT_LIMIT, shorten
+from bots.telegram.render import TEXT_LIMIT
 
 START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what t.me/<bot>?start= accepts
 

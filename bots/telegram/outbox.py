@@ -23,8 +23,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bots.conversation.context import Services
 from bots.conversation.outbox import Outgoing, delivered, pending
+from bots.conversation.text_limits import shorten
 from bots.telegram.events import PLATFORM
-from bots.telegram.render import TEXT_LIMIT, shorten
+from bots.telegram.render import TEXT_LIMIT
 
 logger = logging.getLogger("microtasks.telegram")
 FORBIDDEN = f"{PLATFORM}:forbidden"

@@ -25,10 +25,11 @@ from bots.conversation.core import Conversation
 from bots.conversation.events import Command, Event, Other, Press, Sender, Text, Upload, Voice
 from bots.conversation.replies import Reply
 from bots.conversation.saving import CannotSave
+from bots.conversation.text_limits import shorten
 from bots.telegram.events import command_of, sender_of
 from bots.telegram.files import TooBig, read_document, store_voice, voice_seconds
 from bots.telegram.moderators import CommunityAdmins
-from bots.telegram.render import Renderer, shorten
+from bots.telegram.render import Renderer
 
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 TOAST_LIMIT = 200  # characters of an answerCallbackQuery text

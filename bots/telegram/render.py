@@ -19,12 +19,12 @@ from telegram.error import BadRequest
 
 from bots.conversation.callbacks import Action, BadCallback, decode
 from bots.conversation.replies import OutFile, Reply
+from bots.conversation.text_limits import shorten, split
 
 logger = logging.getLogger("microtasks.telegram")
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
-ELLIPSIS = "…"
 VOICE_SUFFIXES = frozenset({".ogg", ".oga", ".opus", ".mp3", ".m4a"})
 KNOWN_UPLOADS = 2048  # image or recording -> Telegram file_id, so each is uploaded once
 KNOWN_CHATS = 100_000  # chats whose live task message is remembered
@@ -39,24 +39,6 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
             for row in reply.buttons
         ]
     )
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """The text in pieces of at most `limit` characters, cut at line ends where possible."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
-        cut = cut if cut > 0 else limit
-        pieces.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n")
-    if rest.strip() or not pieces:
-        pieces.append(rest)
-    return pieces
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
 
 
 def not_modified(error: BadRequest) -> bool:
@@ -131,7 +113,7 @@ class Renderer:
     async def _send_text(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> Message:
-        pieces = split_text(text)
+        pieces = split(text, TEXT_LIMIT)
         sent: list[Message] = []
         for number, piece in enumerate(pieces, start=1):
             last = number == len(pieces)
