@@ -135,6 +135,11 @@ class TaskEngine:
             return "task.batch_closed"
         if row.audience and member.platform not in row.audience:
             return "task.batch_platform"
+        removed = await self.db.read(
+            lambda raw: quality_store.is_banned(raw, batch_id, member.profile_id)
+        )
+        if removed:
+            return "task.batch_removed"
         return None
 
     async def chosen_batch(self, member: Member) -> int | None:

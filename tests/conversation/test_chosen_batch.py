@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bots.conversation.core import Conversation
 from bots.conversation.i18n import catalog
 from bots.conversation.throttle import Throttle
 from storage.database import Database
+from storage.identity import Platform, find_account
+from tasks.bans import ban_member
 from tasks.batches import BatchService, Transition
 from tasks.kinds import Kind
+from tasks.quality_settings import QualitySettings
 from tests.clock import ManualClock
 from tests.conversation.conftest import services_for
 from tests.conversation.driver import ChatUser
@@ -131,3 +136,57 @@ async def test_task_with_something_other_than_a_batch_number_says_what_to_type(
         assert ada.text == EN["task.usage"]
     await ada.send("/task")
     assert ada.last.text == held, "plain /task still shows the task she holds"
+
+
+@pytest.mark.parametrize("stop", [Transition.pause, Transition.close])
+async def test_a_member_in_a_batch_that_stops_is_told_why_not_that_it_is_done(
+    db: Database, make_user, stop: Transition
+) -> None:
+    picked = await active_batch(db, Kind.choice, items=5, overlap=1, title="Quiet")
+    ada = make_user("ada")
+    await onboard(ada)
+    await ada.send(f"/task {picked}")
+    await ada.press("yes")
+
+    await BatchService(db).change(picked, stop)
+    await ada.send("/task")
+
+    key = "task.batch_paused" if stop is Transition.pause else "task.batch_closed"
+    assert ada.text == EN[key].format(batch=picked)
+
+
+async def test_a_banned_member_asking_for_a_batch_hears_they_are_suspended(
+    db: Database, make_user
+) -> None:
+    picked = await active_batch(db, Kind.choice, items=5, overlap=1, title="Quiet")
+    dave = make_user("dave")
+    await onboard(dave)
+    await dave.send("/stop")
+    account = await find_account(db, Platform.telegram, "dave")
+    assert account is not None
+    await ban_member(db, account.profile_id, "telegram:dave", "posting ads", None, 0.0)
+
+    for typed in (f"/task {picked}", "/task"):
+        await dave.send(typed)
+        assert dave.text == EN["task.suspended"].format(reason="posting ads"), typed
+
+
+async def test_a_member_removed_by_gold_checks_hears_it_when_asking_for_that_batch(
+    db: Database, make_user
+) -> None:
+    every_item_gold = {n: "yes" for n in range(6)}
+    picked = await active_batch(
+        db,
+        Kind.choice,
+        items=6,
+        overlap=1,
+        gold=every_item_gold,
+        quality=QualitySettings(min_gold_answers=3, accuracy_threshold=0.9),
+    )
+    eve = make_user("eve")
+    await onboard(eve)
+    for _ in range(3):
+        await eve.press("no")
+
+    await eve.send(f"/task {picked}")
+    assert eve.text == EN["task.batch_removed"].format(batch=picked)

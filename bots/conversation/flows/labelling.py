@@ -38,22 +38,34 @@ async def next_task(
         if task is not None:
             return [render_task(p.t, task)]
         await s.engine.choose_batch(p.member, None)
+        refused = await _refused(s, p, chosen)
+        if refused is not None:
+            return refused
         return [Reply(p.t("task.batch_done", batch=chosen), buttons=((start_button(p),),))]
     task = await s.engine.next_task(p.member, batch_id)
     if task is None:
-        ban = await ban_of(s.db, p.profile.id)
-        if ban is not None:
-            return [Reply(p.t("task.suspended", reason=ban.reason))]
-        return [Reply(p.t("task.none_left"))]
+        return await _refused(s, p) or [Reply(p.t("task.none_left"))]
     return [render_task(p.t, task)]
+
+
+async def _refused(s: Services, p: Person, batch_id: int | None = None) -> list[Reply] | None:
+    """Why the member gets no task, when it is not that the work ran out: a ban from the
+    community, or `batch_id` closed to them (paused, closed, removed by its gold checks...)."""
+    ban = await ban_of(s.db, p.profile.id)
+    if ban is not None:
+        return [Reply(p.t("task.suspended", reason=ban.reason))]
+    reason = None if batch_id is None else await s.engine.closed_to(p.member, batch_id)
+    if reason is not None:
+        return [Reply(p.t(reason, batch=batch_id), buttons=((start_button(p),),))]
+    return None
 
 
 async def pick_batch(s: Services, p: Person, batch_id: int) -> list[Reply]:
     """/task N: that batch's task, or why it cannot serve, or an offer to switch from a held one."""
     others = ((start_button(p),),)
-    reason = await s.engine.closed_to(p.member, batch_id)
-    if reason is not None:
-        return [Reply(p.t(reason, batch=batch_id), buttons=others)]
+    refused = await _refused(s, p, batch_id)
+    if refused is not None:
+        return refused
     held = await s.engine.current_task(p.member)
     if held is not None and held.batch.id != batch_id:
         from bots.conversation.callbacks import Action, encode
