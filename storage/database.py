@@ -62,9 +62,11 @@ def _identity(path: Path) -> tuple[int, int] | None:
 def unwritable(path: Path) -> str | None:
     """Why SQLite could not write this database (the file, or the folder where it keeps its
     -wal and -shm files, is read-only), or None when it can."""
+    folder = path.parent
+    if folder.is_dir() and os.statvfs(folder).f_flag & os.ST_RDONLY:
+        return f"the folder {folder} is on a file system mounted read-only"
     if path.exists() and not os.access(path, os.W_OK):
         return f"the file {path} is read-only"
-    folder = path.parent
     if folder.is_dir() and not os.access(folder, os.W_OK):
         return f"the folder {folder} is read-only (SQLite writes its -wal and -shm files there)"
     return None
@@ -317,7 +319,7 @@ class Database:
         self, sql: str, params: Params = (), chunk: int = 1000
     ) -> AsyncGenerator[sqlite3.Row, None]:
         """Rows one chunk at a time from a connection of its own, so memory stays flat."""
-        conn = await connect(self.path)
+        conn = await connect(self.path, writable=self.read_only is None)
         try:
             await conn.execute("PRAGMA query_only=ON")
             async with conn.execute(sql, params) as cursor:

@@ -32,7 +32,11 @@ def stream_answers(db: Database, batch_id: int) -> AsyncGenerator[sqlite3.Row, N
 
 
 async def instance_key(db: Database, name: str) -> bytes:
-    """A random secret made on first use and kept in the database (e.g. for pseudonyms)."""
+    """A random secret made on first use and kept in the database (e.g. for pseudonyms); once
+    made, reading it writes nothing, so a read-only database still exports."""
+    known = await db.fetch_value("SELECT value FROM instance_keys WHERE name = ?", (name,))
+    if known is not None:
+        return bytes(known)
 
     def job(raw: sqlite3.Connection) -> bytes:
         raw.execute(

@@ -224,6 +224,11 @@ async def get_token_fact(db: Database, name: str) -> str | None:
 
 
 async def set_token_fact(db: Database, name: str, value: str) -> None:
+    """Record a fact about the token; one already known writes nothing, and a read-only
+    database is left as it is (it can still plan payouts; the fact is recorded once it can be
+    written)."""
+    if db.read_only is not None or await get_token_fact(db, name) == value:
+        return
     await db.execute(
         "INSERT INTO token_facts (name, value) VALUES (?, ?)"
         " ON CONFLICT (name) DO UPDATE SET value = excluded.value",

@@ -45,8 +45,12 @@ JOB_COLUMNS = (
 
 
 async def ensure_jobs(db: Database, names: Iterable[str], now: float) -> None:
-    """A row for each job; a job seen for the first time counts its schedule from now."""
-    rows = [(name, now) for name in names]
+    """A row for each job; a job seen for the first time counts its schedule from now. When
+    every job has its row, nothing is written (a read-only database still lists them)."""
+    known = {row[0] for row in await db.fetch_all("SELECT name FROM scheduler_jobs")}
+    rows = [(name, now) for name in names if name not in known]
+    if not rows:
+        return
     await db.write(
         lambda raw: raw.executemany(
             "INSERT INTO scheduler_jobs (name, anchor) VALUES (?, ?) ON CONFLICT DO NOTHING", rows
