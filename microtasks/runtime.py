@@ -16,7 +16,12 @@ from bots.console.adapter import ConsoleAdapter
 from bots.conversation.core import Conversation
 from microtasks.logs import log_event
 from microtasks.settings import Adapter, Settings
-from microtasks.wiring import build_conversation, load_sample_batches, open_database
+from microtasks.wiring import (
+    build_conversation,
+    load_sample_batches,
+    open_database,
+    record_embedded_token,
+)
 from storage.database import Database, DatabaseLost
 
 logger = logging.getLogger("microtasks.runtime")
@@ -120,6 +125,7 @@ async def serve(settings: Settings) -> None:
     """`microtasks run`: every configured adapter on one database."""
     warn_if_unwritable(settings.data_dir)
     async with open_database(settings, create=True) as db:
+        await record_embedded_token(settings, db)
         conversation = build_conversation(settings, db)
         await load_sample_batches(settings, conversation.services)
         adapters = build_adapters(settings, conversation)
@@ -132,6 +138,7 @@ async def serve(settings: Settings) -> None:
 async def chat(settings: Settings, *, user: str, moderator: bool, language: str | None) -> None:
     """`microtasks chat`: the console chat alone, as one named person."""
     async with open_database(settings, create=True) as db:
+        await record_embedded_token(settings, db)
         conversation = build_conversation(settings, db)
         await load_sample_batches(settings, conversation.services)
         console = ConsoleAdapter(

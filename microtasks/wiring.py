@@ -98,15 +98,26 @@ def translate(key: str, languages: Sequence[str | None], /, **params: object) ->
     return Translator(pick_language(*languages))(key, **params)
 
 
-async def load_sample_batches(settings: Settings, services: Services) -> list[int]:
-    from microtasks.settings import Adapter
-    from tasks.batch_file import ImportFailed, read_batch_file
+async def record_embedded_token(settings: Settings, db: Database) -> None:
+    """On the embedded chain, amounts name its token from the first reply (a real chain's token
+    is recorded when payouts first connect to it)."""
+    from storage.ledger import set_token_fact
+    from wallet.embedded_token import embedded_symbol
 
+    symbol = embedded_symbol(settings.chain_rpc_url, settings.token_address)
+    if symbol is not None:
+        await set_token_fact(db, "symbol", symbol)
+
+
+async def load_sample_batches(settings: Settings, services: Services) -> list[int]:
     """Into an empty database, the example batches, active, so a newcomer can label at once.
 
     Unless SAMPLE_BATCHES says otherwise, only for the console alone: a real community on
     Telegram or Discord is not announced example batches it never asked for.
     """
+    from microtasks.settings import Adapter
+    from tasks.batch_file import ImportFailed, read_batch_file
+
     wanted = settings.sample_batches
     if wanted is None:
         wanted = settings.adapters == [Adapter.console]

@@ -10,7 +10,7 @@ from storage import ledger
 from storage.database import Database
 
 DEFAULT_DECIMALS = 18  # until the chain has told us the token's decimals
-DEFAULT_SYMBOL = "tokens"  # until the chain has told us the token's symbol
+DEFAULT_SYMBOL = "tokens"  # until the chain has told us the token's symbol ("1 token")
 # Exact arithmetic for any amount the ledger holds (Decimal's default 28 digits round them).
 EXACT = Context(prec=100)
 
@@ -43,8 +43,11 @@ class TokenUnit:
     symbol: str = DEFAULT_SYMBOL
 
     def show(self, units: int, places: int = 6) -> str:
-        """`units` as people read them, with the symbol: "1.5 MTK"."""
-        return format_amount(units, self.decimals, places, symbol=self.symbol)
+        """`units` as people read them, with the symbol: "1.5 MTK"; "1 token" while the symbol is
+        not known yet."""
+        one = abs(units) == 10**self.decimals
+        symbol = "token" if one and self.symbol == DEFAULT_SYMBOL else self.symbol
+        return format_amount(units, self.decimals, places, symbol=symbol)
 
 
 def token_unit_of(raw: sqlite3.Connection) -> TokenUnit:

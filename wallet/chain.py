@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from eth_abi import decode as abi_decode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
+from wallet import embedded_token
 from wallet.contracts import load_artifact
 
 if TYPE_CHECKING:
@@ -299,16 +300,21 @@ async def _start_embedded(options: ChainOptions, treasury: Treasury) -> Chain:
         ),
     )
     if options.token == NATIVE:
-        token = Token(None, 18, "ETH")
+        token = Token(None, 18, embedded_token.NATIVE_SYMBOL)
     else:
         artifact = load_artifact("DemoToken")
         factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-        deploy = factory.constructor("Demo", "DEMO", 18, EMBEDDED_TOKEN_SUPPLY)
+        deploy = factory.constructor(
+            embedded_token.NAME,
+            embedded_token.SYMBOL,
+            embedded_token.DECIMALS,
+            EMBEDDED_TOKEN_SUPPLY,
+        )
         receipt = await _wait(w3, await deploy.transact({"from": faucet}))
         demo = w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi)
         handover = demo.functions.transfer(treasury.address, EMBEDDED_TOKEN_SUPPLY)
         await _wait(w3, await handover.transact({"from": faucet}))
-        token = Token(demo.address, 18, "DEMO")
+        token = Token(demo.address, embedded_token.DECIMALS, embedded_token.SYMBOL)
     return Chain(
         w3,
         chain_id=chain_id,

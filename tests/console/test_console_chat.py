@@ -252,3 +252,9 @@ def test_piped_the_chat_is_on_stdout_and_the_log_on_stderr(tmp_path: Path) -> No
     assert EN["start.welcome"].split("!")[0] in done.stdout
     assert "level=" in done.stderr
     assert not (tmp_path / "data" / "microtasks.log").exists()
+
+
+def test_on_the_embedded_chain_amounts_name_its_token_from_the_start(tmp_path: Path) -> None:
+    out = chat(tmp_path, ["/start", "1", "/me"], "--as", "ada")
+
+    assert "Balance: 0 DEMO (earned in all: 0 DEMO)" in out

@@ -89,13 +89,13 @@ async def test_standing_history_and_leaderboard_come_from_the_ledger(
     me = await ada.send("/me")
     assert text_of(me).splitlines()[:3] == [
         "👤 Ada",
-        "Balance: 1 tokens (earned in all: 1 tokens)",
+        "Balance: 1 token (earned in all: 1 token)",
         "Answers: 2 accepted, 0 waiting for review, 0 not accepted",
     ]
     board = await bob.send("/leaderboard")
     assert text_of(board).splitlines() == [
         "🏆 Top members (points earned):",
-        "1. Ada — 1 tokens",
+        "1. Ada — 1 token",
         "2. Bob — 0.5 tokens ←",
     ]
     history = text_of(await bob.send("/history")).splitlines()
