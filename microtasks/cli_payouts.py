@@ -169,18 +169,18 @@ async def pay_with_progress(payouts: Payouts) -> Progress:
         TextColumn("paying"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[txs]} transactions"),
+        TextColumn("{task.fields[txs]}"),
         console=out,
         transient=False,
     ) as bar:
-        task = bar.add_task("pay", total=None, txs=0)
+        task = bar.add_task("pay", total=None, txs=_transactions(0))
 
         def show(progress: Progress) -> None:
             bar.update(
                 task,
                 total=progress.total or None,
                 completed=progress.settled,
-                txs=progress.transactions,
+                txs=_transactions(progress.transactions),
             )
 
         return await payouts.execute(on_progress=show)
@@ -190,13 +190,13 @@ def print_outcome(progress: Progress, payouts: Payouts) -> None:
     token = payouts.chain.token
     if progress.abandoned:
         out.print(
-            f"abandoned {progress.abandoned} transaction(s) left unfinished on an earlier "
+            f"abandoned {_transactions(progress.abandoned)} left unfinished on an earlier "
             "embedded chain (it ended with its process); their payouts are paid on this chain"
         )
     out.print(
-        f"paid {progress.paid} of {progress.total} payouts, "
+        f"paid {progress.paid} of {counted(progress.total, 'payout', 'payouts')}, "
         f"{format_amount(progress.paid_units, token.decimals)} {token.symbol}, "
-        f"in {progress.transactions} transactions"
+        f"in {_transactions(progress.transactions)}"
         + (f"; {progress.refunded} returned to their balances" if progress.refunded else "")
     )
     for run_id in progress.finished_runs:
@@ -230,7 +230,7 @@ def run(
         if dry_run:
             unfinished = await payouts.open_runs()
             if unfinished:
-                out.print(f"open run(s) {_ids(unfinished)} would be finished first")
+                out.print(f"{_open_runs(unfinished)} would be finished first")
             print_plan(await payouts.preview(), payouts)
             out.print("dry run: nothing was written or sent")
             return
@@ -241,7 +241,7 @@ def run(
     async def pay_owed(payouts: Payouts) -> None:
         unfinished = await payouts.open_runs()
         if unfinished:
-            out.print(f"finishing open run(s) {_ids(unfinished)} first")
+            out.print(f"finishing {_open_runs(unfinished)} first")
             print_outcome(await pay_with_progress(payouts), payouts)
         preview = await payouts.preview()
         print_plan(preview, payouts)
@@ -339,6 +339,14 @@ def _when(timestamp: float) -> str:
 
 def _ids(runs: list[store.Run]) -> str:
     return ", ".join(str(run.id) for run in runs)
+
+
+def _transactions(count: int) -> str:
+    return counted(count, "transaction", "transactions")
+
+
+def _open_runs(runs: list[store.Run]) -> str:
+    return ("open run " if len(runs) == 1 else "open runs ") + _ids(runs)
 
 
 def _members(count: int) -> str:

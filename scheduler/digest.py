@@ -71,7 +71,7 @@ class Digest:
                     state=t(f"state.{b.state}"),
                     percent=f"{b.percent:.0f}",
                     counted=b.counted,
-                    wanted=b.wanted,
+                    count=b.wanted,
                     agreement=agreement,
                 )
             )

@@ -196,7 +196,8 @@ async def ensure_current(path: Path, *, auto_upgrade: bool, create: bool = False
         raise SchemaError(too_new_message(status))
     if status.pending:
         raise SchemaError(
-            f"the database {path} needs {len(status.pending)} migration(s): run "
+            f"the database {path} needs {len(status.pending)} "
+            f"{'migration' if len(status.pending) == 1 else 'migrations'}: run "
             "`microtasks db upgrade`"
         )
     return status

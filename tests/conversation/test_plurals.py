@@ -117,6 +117,28 @@ EXPECTED: dict[str, dict[tuple[str, int], str]] = {
         " BATCH_MAX_ITEMS)",
     },
 }
+EXPECTED["scheduler.digest_batch"] = {
+    ("en", 1): "#7 T (active): 100%, 1 of 1 answer, agreement α 0.9",
+    ("en", 2): "#7 T (active): 100%, 1 of 2 answers, agreement α 0.9",
+    ("ru", 1): "#7 T (active): 100%, 1 из 1 ответа, согласованность α 0.9",
+    ("ru", 2): "#7 T (active): 100%, 1 из 2 ответов, согласованность α 0.9",
+    ("ru", 5): "#7 T (active): 100%, 1 из 5 ответов, согласованность α 0.9",
+    ("ru", 21): "#7 T (active): 100%, 1 из 21 ответа, согласованность α 0.9",
+}
+EXPECTED["answer.removed"] = {
+    ("en", 1): "⛔ You were removed from “T”: 1 of 1 check item was right, below the 90% this"
+    " batch needs. Your answers in it do not count.",
+    ("en", 2): "⛔ You were removed from “T”: 1 of 2 check items were right, below the 90% this"
+    " batch needs. Your answers in it do not count.",
+    ("ru", 1): "⛔ Вы исключены из «T»: верно 1 из 1 проверочного задания, ниже нужных 90%. Ваши"
+    " ответы в нём не засчитываются.",
+    ("ru", 2): "⛔ Вы исключены из «T»: верно 1 из 2 проверочных заданий, ниже нужных 90%. Ваши"
+    " ответы в нём не засчитываются.",
+    ("ru", 5): "⛔ Вы исключены из «T»: верно 1 из 5 проверочных заданий, ниже нужных 90%. Ваши"
+    " ответы в нём не засчитываются.",
+    ("ru", 21): "⛔ Вы исключены из «T»: верно 1 из 21 проверочного задания, ниже нужных 90%."
+    " Ваши ответы в нём не засчитываются.",
+}
 PARAMS = {
     "id": 7,
     "kind": "text",
@@ -125,6 +147,13 @@ PARAMS = {
     "time": "09:00",
     "columns": 3,
     "limit": 3,
+    "state": "active",
+    "percent": "100",
+    "counted": 1,
+    "agreement": "0.9",
+    "batch": "T",
+    "right": 1,
+    "threshold": "90%",
 }
 
 

@@ -50,7 +50,7 @@ def test_a_banned_member_is_left_out_of_payouts_until_unbanned() -> None:
     assert "total: 1 member, 4 DEMO" in planned
 
     code, paid = cli("payouts", "run", "--yes")
-    assert code == 0 and "paid 1 of 1 payouts, 4 DEMO" in paid, paid
+    assert code == 0 and "paid 1 of 1 payout, 4 DEMO" in paid, paid
     assert (balance(ada), balance(cheat)) == (0, tokens("9"))
 
     assert cli("members", "unban", "telegram:member1")[0] == 0
@@ -58,7 +58,7 @@ def test_a_banned_member_is_left_out_of_payouts_until_unbanned() -> None:
     code, planned = cli("payouts", "plan")
     assert code == 0 and cheat.address in planned and "total: 1 member, 9 DEMO" in planned
     code, paid = cli("payouts", "run", "--yes")
-    assert code == 0 and "paid 1 of 1 payouts, 9 DEMO" in paid, paid
+    assert code == 0 and "paid 1 of 1 payout, 9 DEMO" in paid, paid
     assert balance(cheat) == 0
 
 

@@ -75,7 +75,7 @@ async def test_a_killed_run_resumes_and_pays_everyone_exactly_once(
     assert code == -signal.SIGKILL, output
     code, output = await payout_process(environment, None)
     assert code == 0, output
-    assert "finishing open run(s) 1 first" in output
+    assert "finishing open run 1 first" in output
 
     paid = await store.ledger_paid_by_profile(db)
     for member, units in zip(members, OWED, strict=True):

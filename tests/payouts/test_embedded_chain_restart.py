@@ -34,7 +34,7 @@ def test_a_run_killed_on_the_embedded_chain_is_paid_on_the_next_one() -> None:
     code, output = cli("payouts", "run", "--yes")
 
     assert code == 0, output
-    assert "finishing open run(s) 1 first" in output
+    assert "finishing open run 1 first" in output
     assert "abandoned 1 transaction(s) left unfinished on an earlier embedded chain" in output
     assert f"paid {len(OWED)} of {len(OWED)} payouts, 9.25 DEMO" in output
     assert "run 1 finished" in output

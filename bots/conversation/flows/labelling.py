@@ -106,7 +106,7 @@ def receipt_text(p: Person, receipt: Receipt, shown: str, batch: Batch) -> str:
     if verdict.removed:
         right, total = verdict.gold_score or (0, 0)
         needed = f"{batch.quality.accuracy_threshold:.0%}"
-        return p.t("answer.removed", batch=batch.title, right=right, total=total, threshold=needed)
+        return p.t("answer.removed", batch=batch.title, right=right, count=total, threshold=needed)
     lines = [p.t("answer.pending" if verdict.status == "pending" else "answer.saved", answer=shown)]
     if verdict.gold_answer is not None:
         gold = answer_label(p.t, batch.kind, batch.options, verdict.gold_answer)
