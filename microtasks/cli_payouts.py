@@ -48,13 +48,13 @@ def stop(message: str) -> NoReturn:
 
 def unreachable_node(detail: object) -> NoReturn:
     """The node could not be reached: one line and exit status 3, whatever call it was."""
-    print(
-        mask_secrets(
-            f"microtasks: payouts stopped: the node could not be reached ({detail}); what was "
-            "written is kept, and `microtasks payouts run` carries on from there"
-        ),
-        file=sys.stderr,
-    )
+    said = str(detail)
+    if "could not be reached" not in said:  # a transaction's own account says it already
+        said = (
+            f"the node could not be reached ({said}); nothing is lost: run it again once the "
+            "node answers"
+        )
+    print(mask_secrets(f"microtasks: payouts stopped: {said}"), file=sys.stderr)
     raise typer.Exit(EXIT_UNREACHABLE)
 
 
