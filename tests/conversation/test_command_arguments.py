@@ -56,10 +56,12 @@ async def test_a_decision_without_an_answer_number_names_the_command_typed(
 ) -> None:
     mod = make_user("900")  # a moderator by the settings
 
-    await mod.send("/reject")
-    assert mod.text == "Write the answer number, for example: /reject 12"
-    await mod.send("/reject abc")
-    assert mod.text == "Write the answer number, for example: /reject 12"
+    for typed in ("/reject", "/reject abc", "/reject abc off topic"):
+        await mod.send(typed)
+        assert mod.text == (
+            "Write the answer number and why, for example: /reject 12 off topic."
+            " The member reads the reason."
+        ), typed
     await mod.send("/accept")
     assert mod.text == "Write the answer number, for example: /accept 12"
     await mod.send("/overturn x")

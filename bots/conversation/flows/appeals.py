@@ -42,7 +42,9 @@ async def reviews(s: Services, p: Person, args: str) -> list[Reply]:
 async def decide(s: Services, p: Person, args: str, *, accepted: bool) -> list[Reply]:
     answer_id, reason = _id_and_rest(args)
     if answer_id is None:
-        return [Reply(p.t("reviews.usage", command="accept" if accepted else "reject"))]
+        return [
+            Reply(p.t("reviews.usage" if accepted else "reviews.usage_reject", command="accept"))
+        ]
     if not accepted and not reason:
         return [Reply(p.t("reviews.needs_reason", id=answer_id))]
     status = await _queue(s).decide(
