@@ -14,7 +14,6 @@ from microtasks.cli_quality import (
     USER_HELP,
     resolve_moderator,
     resolve_profile,
-    run_with_db,
     run_with_settings,
 )
 from storage import bans
@@ -94,12 +93,23 @@ def members_unban(user: User, acting: Acting = None) -> None:
     out.print(f"unbanned {user}")
 
 
+def _role(row: bans.MemberRow, moderators: list[str]) -> str:
+    """The member's role, and "moderator (MODERATORS)" for a member that setting names."""
+    if row.role == "member" and any(account in moderators for account in row.accounts):
+        return "moderator (MODERATORS)"
+    return row.role
+
+
 @members_app.command("list")
 def members_list(
     banned: Annotated[bool, typer.Option("--banned", help="only members banned now")] = False,
 ) -> None:
     """Members by profile number, with their accounts, role and any ban in force."""
-    rows = run_with_db(lambda db: bans.members(db, banned_only=banned))
+
+    async def work(db: Database, settings: Settings) -> tuple[list[bans.MemberRow], list[str]]:
+        return await bans.members(db, banned_only=banned), settings.moderators
+
+    rows, moderators = run_with_settings(work)
     if not rows:
         out.print("nobody is banned" if banned else "no members yet")
         return
@@ -112,7 +122,7 @@ def members_list(
             str(row.id),
             words_of_others(row.display_name),
             " ".join(row.accounts),
-            row.role,
+            _role(row, moderators),
             _when(ban.banned_at) if ban else "",
             "" if ban is None else str(ban.banned_by or "operator"),
             words_of_others(ban.reason if ban else ""),

@@ -103,3 +103,15 @@ def test_banning_twice_or_unbanning_someone_not_banned_changes_nothing() -> None
     events = with_db(lambda db: bans.history(db, ids["spam"]))
     assert [(e.action, e.reason, e.acted_by) for e in events] == [("ban", "bots", None)]
     assert with_db(lambda db: bans.history(db, ids["ada"])) == []
+
+
+def test_a_member_named_in_moderators_is_listed_as_a_moderator_by_that_setting() -> None:
+    community()
+    result = CliRunner().invoke(
+        app, ["members", "list"], env={**WIDE, "MODERATORS": "telegram:ada"}
+    )
+
+    assert result.exit_code == 0, result.stderr
+    [ada] = [line for line in result.stdout.splitlines() if "telegram:ada" in line]
+    [spam] = [line for line in result.stdout.splitlines() if "telegram:spam" in line]
+    assert "moderator (MODERATORS)" in ada and "MODERATORS" not in spam
