@@ -27,7 +27,7 @@ from tasks.kinds import (
     clean_item,
     clean_options,
 )
-from tasks.problems import Problem, problem
+from tasks.problems import Problem, counted, problem
 from tasks.quality_settings import QUALITY_KEYS, QualitySettings, clean_quality
 from tasks.setting_checks import setting_amount
 from tasks.setting_checks import setting_int as _setting_int
@@ -131,7 +131,7 @@ class LineProblem:
     def where(self, source: str) -> str:
         if self.setting is not None:
             return "--" + self.setting.replace("_", "-")
-        return f"{source}:{self.line}"
+        return source if self.line == 0 else f"{source}:{self.line}"  # 0: the file as a whole
 
 
 @dataclass
@@ -148,7 +148,7 @@ class ImportFailed(Exception):
         ordered = sorted(self.problems, key=lambda p: p.line)
         out = [f"{p.where(self.source)}: {p.problem.text}" for p in ordered[:shown]]
         if len(self.problems) > shown:
-            out.append(f"and {len(self.problems) - shown} more errors")
+            out.append(f"and {counted(len(self.problems) - shown, 'more error', 'more errors')}")
         return out
 
 

@@ -189,7 +189,7 @@ def test_settings_are_checked_with_what_to_fix() -> None:
 
 def test_a_csv_needs_settings_and_known_columns() -> None:
     assert problems_of(b"id,text\n1,hello\n", "items.csv") == [
-        "items.csv:0: a CSV file holds items only: give the batch settings as options"
+        "items.csv: a CSV file holds items only: give the batch settings as options"
         " (kind, title, instructions, ...)"
     ]
     settings = {"kind": "choice", "title": "t", "instructions": "i", "labels": ["a", "b"]}
