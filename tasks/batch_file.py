@@ -455,7 +455,7 @@ def read_jsonl(
                     "file.bad_json",
                     "not valid JSON at column {column}: {reason}",
                     column=error.colno,
-                    reason=error.msg,
+                    reason=error.msg.removesuffix(" at"),  # "starting at" that column
                 ),
             )
             header_seen = True

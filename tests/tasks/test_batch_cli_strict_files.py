@@ -84,7 +84,7 @@ def test_a_truncated_json_line_keeps_its_position(tmp_path: Path) -> None:
 
     assert code == 2
     assert err.splitlines() == [
-        "batch.jsonl:2: not valid JSON at column 21: Unterminated string starting at",
+        "batch.jsonl:2: not valid JSON at column 21: Unterminated string starting",
         "microtasks: nothing imported from batch.jsonl",
     ], "the broken line alone: not also a file with no items"
 
