@@ -153,7 +153,7 @@ def list_batches() -> None:
             words_of_others(b.title),
             b.kind,
             b.state,
-            str(p.items),
+            f"{p.items} + {p.gold_items} gold" if p.gold_items else str(p.items),
             f"{p.counted_answers}/{p.wanted_answers}",
             f"{view.percent:.0f}%",
         )

@@ -44,8 +44,12 @@ MB = 1_000_000
 def megabytes(size: int, *, up: bool = False) -> str:
     """`size` bytes in MB as people read it: "20", "20.04". With `up`, rounded up, so a size over
     a limit never reads as equal to it."""
-    hundredths = -(-size * 100 // MB) if up else round(size * 100 / MB)
-    return f"{hundredths / 100:.2f}".rstrip("0").rstrip(".")
+    places = 2
+    while places < 6 and 0 < size * 10**places < MB:  # a small size keeps a digit, not "0"
+        places += 1
+    scale = 10**places
+    scaled = -(-size * scale // MB) if up else round(size * scale / MB)
+    return f"{scaled / scale:.{places}f}".rstrip("0").rstrip(".")
 
 
 COMMON_SETTINGS = frozenset(

@@ -135,7 +135,9 @@ class ConsoleAdapter:
         if line.isdigit():
             number = int(line)
             if not 1 <= number <= len(self.buttons):
-                raise ConsoleInputError(f"there is no button {number}")
+                raise ConsoleInputError(
+                    f"there is no button {number}; /task shows the task you hold again"
+                )
             return Press(self.sender, self.buttons[number - 1].data)
         if not line.startswith("/"):
             return Text(self.sender, line)

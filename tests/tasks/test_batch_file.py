@@ -208,3 +208,4 @@ def test_sizes_read_in_the_decimal_megabytes_of_the_settings() -> None:
     assert megabytes(20 * MB) == "20"
     assert megabytes(25 * 1024 * 1024) == "26.21"  # Discord's 25 MiB, said in MB
     assert megabytes(20 * MB + 1, up=True) == "20.01", "over a limit never reads as the limit"
+    assert megabytes(100) == "0.0001", "a tiny limit is not 0 MB"
