@@ -35,7 +35,7 @@ def test_a_run_killed_on_the_embedded_chain_is_paid_on_the_next_one() -> None:
 
     assert code == 0, output
     assert "finishing open run 1 first" in output
-    assert "abandoned 1 transaction(s) left unfinished on an earlier embedded chain" in output
+    assert "abandoned 1 transaction left unfinished on an earlier embedded chain" in output
     assert f"paid {len(OWED)} of {len(OWED)} payouts, 9.25 DEMO" in output
     assert "run 1 finished" in output
     assert "Nobody is owed a payout" in output  # and no second run was started
