@@ -20,7 +20,7 @@ from scheduler.chart import draw_answers_per_hour, hourly_series
 from scheduler.outlets import ImageSender, Translate
 from storage import scheduler as store
 from storage.database import Database
-from storage.identity import accounts_of, get_profile
+from storage.identity import accounts_of, get_profile, moderator_profiles
 from tasks.aggregation import Method, aggregate
 from tasks.batches import BatchService, BatchState
 from tasks.kinds import Kind
@@ -140,7 +140,7 @@ async def send_daily_digest(
         timezone=timezone,
     )
     recipients = []
-    for profile_id in await store.moderator_profiles(db, moderators):
+    for profile_id in await moderator_profiles(db, moderators):
         profile = await get_profile(db, profile_id)
         accounts = await accounts_of(db, profile_id)
         languages = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from storage import scheduler as store
+from storage import assignment as store
 from storage.database import Database
 
 

@@ -341,3 +341,25 @@ async def chosen_batch(db: Database, profile_id: int) -> int | None:
 async def choose_batch(db: Database, profile_id: int, batch_id: int | None) -> None:
     """Keep the member to one batch (None: any batch again)."""
     await db.execute("UPDATE profiles SET chosen_batch_id = ? WHERE id = ?", (batch_id, profile_id))
+
+
+# Lease upkeep: expired leases, starved items
+
+
+async def release_expired_leases(db: Database, now: float) -> int:
+    """End live leases whose time is up, so their slots are offered again."""
+    return await db.write(lambda raw: sweep_expired(raw, now))
+
+
+async def reoffer_starved_items(db: Database, now: float, after: float) -> int:
+    """Forget old skips of open items nobody has leased for `after` seconds, so the members who
+    skipped them are offered them again; the number of skips forgotten."""
+    cutoff = now - after
+    return await db.execute(
+        "DELETE FROM skips WHERE created_at <= :cutoff AND item_id IN ("
+        " SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id"
+        " WHERE b.state = 'active' AND i.is_gold = 0 AND i.free_slots > 0"
+        " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = i.id"
+        " AND l.created_at > :cutoff))",
+        {"cutoff": cutoff},
+    )

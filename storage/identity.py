@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -155,3 +156,32 @@ async def accounts_of(db: Database, profile_id: int) -> list[Account]:
         f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE profile_id = ? ORDER BY id", (profile_id,)
     )
     return [_account(row) for row in rows]
+
+
+async def set_streak_reminders(db: Database, profile_id: int, wanted: bool) -> None:
+    await db.execute(
+        "UPDATE profiles SET streak_reminders = ? WHERE id = ?", (int(wanted), profile_id)
+    )
+
+
+async def moderator_profiles(db: Database, platform_ids: Iterable[str]) -> list[int]:
+    """Profiles with the moderator or admin role, and those of the `platform:id` accounts."""
+    pairs = [entry.partition(":")[::2] for entry in platform_ids]
+
+    def job(raw: sqlite3.Connection) -> list[int]:
+        found = {
+            row[0]
+            for row in raw.execute(
+                "SELECT id FROM profiles WHERE role IN ('moderator', 'admin')"
+            ).fetchall()
+        }
+        for platform, external_id in pairs:
+            row = raw.execute(
+                "SELECT profile_id FROM accounts WHERE platform = ? AND external_id = ?",
+                (platform, external_id),
+            ).fetchone()
+            if row:
+                found.add(row[0])
+        return sorted(found)
+
+    return await db.read(job)

@@ -10,7 +10,6 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storage.assignment import sweep_expired
 from storage.batches import BATCH_COLUMNS, BatchRow, batch_from_row
 from storage.database import Database
 from storage.notifications import enqueue
@@ -288,35 +287,7 @@ async def queue_notices(db: Database, now: float, per_minute: int, key: str) -> 
     return await db.write(job)
 
 
-# Leases and starved items
-
-
-async def release_expired_leases(db: Database, now: float) -> int:
-    """End live leases whose time is up, so their slots are offered again."""
-    return await db.write(lambda raw: sweep_expired(raw, now))
-
-
-async def reoffer_starved_items(db: Database, now: float, after: float) -> int:
-    """Forget old skips of open items nobody has leased for `after` seconds, so the members who
-    skipped them are offered them again; the number of skips forgotten."""
-    cutoff = now - after
-    return await db.execute(
-        "DELETE FROM skips WHERE created_at <= :cutoff AND item_id IN ("
-        " SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id"
-        " WHERE b.state = 'active' AND i.is_gold = 0 AND i.free_slots > 0"
-        " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = i.id"
-        " AND l.created_at > :cutoff))",
-        {"cutoff": cutoff},
-    )
-
-
 # Streak reminders
-
-
-async def set_streak_reminders(db: Database, profile_id: int, wanted: bool) -> None:
-    await db.execute(
-        "UPDATE profiles SET streak_reminders = ? WHERE id = ?", (int(wanted), profile_id)
-    )
 
 
 async def reminder_candidates(db: Database, today: int) -> dict[int, list[int]]:
@@ -388,29 +359,6 @@ async def top_members(db: Database, since: float, limit: int) -> list[tuple[str,
         (since, limit),
     )
     return [(name or f"#{profile_id}", count) for name, profile_id, count in rows]
-
-
-async def moderator_profiles(db: Database, platform_ids: Iterable[str]) -> list[int]:
-    """Profiles with the moderator or admin role, and those of the `platform:id` accounts."""
-    pairs = [entry.partition(":")[::2] for entry in platform_ids]
-
-    def job(raw: sqlite3.Connection) -> list[int]:
-        found = {
-            row[0]
-            for row in raw.execute(
-                "SELECT id FROM profiles WHERE role IN ('moderator', 'admin')"
-            ).fetchall()
-        }
-        for platform, external_id in pairs:
-            row = raw.execute(
-                "SELECT profile_id FROM accounts WHERE platform = ? AND external_id = ?",
-                (platform, external_id),
-            ).fetchone()
-            if row:
-                found.add(row[0])
-        return sorted(found)
-
-    return await db.read(job)
 
 
 async def digest_sent(db: Database, day: str) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from microtasks.settings import Settings
 from storage import batches
 from storage.database import Database
+from storage.identity import set_streak_reminders
 from storage.notifications import unsent
-from storage.scheduler import set_streak_reminders
 from tasks.engine import TaskEngine
 from tests.clock import ManualClock
 from tests.scheduler.conftest import at, runner

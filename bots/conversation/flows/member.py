@@ -7,8 +7,12 @@ from bots.conversation.context import Person, Services
 from bots.conversation.flows.labelling import next_task, start_button
 from bots.conversation.i18n import LANGUAGE_NAMES, Translator, supported_languages
 from bots.conversation.replies import Button, Reply
-from storage.identity import record_consent, set_language, set_notify_new_batches
-from storage.scheduler import set_streak_reminders
+from storage.identity import (
+    record_consent,
+    set_language,
+    set_notify_new_batches,
+    set_streak_reminders,
+)
 
 MEMBER_COMMANDS = (
     "task",
