@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from bots.conversation.callbacks import Action, encode
 from bots.conversation.i18n import Translator
-from bots.conversation.replies import Button, Expect, Reply
+from bots.conversation.replies import Button, Expect, Reply, TaskShown
 from tasks.engine import Assignment
 from tasks.kinds import COMPARE_CHOICES, Kind
 from tasks.quality import REVIEW_LABELS
@@ -132,6 +132,7 @@ def render_task(t: Translator, task: Assignment) -> Reply:
         expects=EXPECTS.get(task.batch.kind, Expect.nothing),
         image=task.payload.get("image"),
         audio=voice["file"] if isinstance(voice, dict) else None,
+        task=TaskShown(task.token, task.batch.kind),
     )
 
 

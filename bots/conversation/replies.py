@@ -22,6 +22,15 @@ class Button:
 
 
 @dataclass(frozen=True)
+class TaskShown:
+    """What a reply that shows a task says about it, so adapters need not read its buttons: the
+    lease its buttons act on (a member holds one live task message at a time) and its kind."""
+
+    lease: str
+    kind: str
+
+
+@dataclass(frozen=True)
 class OutFile:
     filename: str
     content: bytes = field(repr=False)
@@ -41,6 +50,7 @@ class Reply:
     # pressed message, and its buttons, as they are. An adapter without such a notice shows it
     # as any other reply (with `edit`, over the pressed message).
     refusal: bool = False
+    task: TaskShown | None = None  # set when the reply shows a leased task
 
     @property
     def all_buttons(self) -> list[Button]:

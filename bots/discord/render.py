@@ -59,7 +59,6 @@ COMMAND_NAMES = {
 COMMAND_REFERENCE = re.compile(r"(?<![\w/])/(" + "|".join(COMMAND_NAMES) + r")(?![\w-])")
 # `/wallet link 0x…` is typed on Discord as the command's options.
 WALLET_REFERENCE = re.compile(r"(?<![\w/])/wallet (link|unlink)\b( (?=0x))?")
-TASK_ACTIONS = frozenset({Action.answer, Action.toggle, Action.submit, Action.skip})
 STYLES: dict[Action | None, discord.ButtonStyle] = {
     Action.answer: discord.ButtonStyle.primary,
     Action.submit: discord.ButtonStyle.success,
@@ -113,13 +112,13 @@ def _actions(reply: Reply) -> list[Action]:
 
 
 def is_task(reply: Reply) -> bool:
-    """True when the reply shows a leased task (its buttons act on a lease)."""
-    return any(action in TASK_ACTIONS for action in _actions(reply))
+    """True when the reply shows a leased task (the core says so)."""
+    return reply.task is not None
 
 
 def task_lease(reply: Reply) -> str | None:
     """The lease a task message's buttons act on; None for any other reply."""
-    return _lease(reply) if is_task(reply) else None
+    return reply.task.lease if reply.task is not None else None
 
 
 def awaits_reply(reply: Reply) -> bool:
@@ -138,13 +137,6 @@ def needs_words(reply: Reply) -> bool:
         or bool(reply.files)
         or bool(reply.audio)
     )
-
-
-def _lease(reply: Reply) -> str | None:
-    for callback in map(_decoded, reply.all_buttons):
-        if callback is not None and callback.action in (Action.skip, Action.toggle):
-            return callback.ref
-    return None
 
 
 def _unboxed(label: str) -> str:
@@ -196,7 +188,7 @@ def _answer_menu(reply: Reply, t: Translator) -> AnswerSelect | None:
 
 def _view(reply: Reply, t: Translator | None) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
-    token = _lease(reply)
+    token = task_lease(reply)
     toggles = [b for b in reply.all_buttons if _action(b) is Action.toggle]
     leave_out: frozenset[Action] = frozenset()
     if toggles and token and t is not None:

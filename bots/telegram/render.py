@@ -8,7 +8,6 @@ characters becomes a photo, voice note or document without caption followed by t
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -17,7 +16,6 @@ from pathlib import Path
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest
 
-from bots.conversation.callbacks import Action, BadCallback, decode
 from bots.conversation.replies import OutFile, Reply
 from bots.conversation.text_limits import shorten, split
 
@@ -201,12 +199,9 @@ class Renderer:
 
 
 def is_task(reply: Reply) -> bool:
-    """A task message: one of its buttons skips a lease (every task offers Skip)."""
-    for button in reply.all_buttons:
-        with contextlib.suppress(BadCallback):
-            if decode(button.data).action is Action.skip:
-                return True
-    return False
+    """A task message (the core says so): the member's one live task, whose buttons are retired
+    when the next one is shown."""
+    return reply.task is not None
 
 
 def recording_kind(path: str) -> str:

@@ -188,7 +188,7 @@ async def press_toggle(s: Services, p: Person, token: str, arg: str) -> list[Rep
     task = await _held(s, p, token)
     mask = _mask(arg)
     rendered = render_task(p.t, task)
-    return [Reply(rendered.text, multi_buttons(p.t, task, mask), image=rendered.image, edit=True)]
+    return [replace(rendered, buttons=multi_buttons(p.t, task, mask), edit=True)]
 
 
 async def press_submit(s: Services, p: Person, token: str, arg: str) -> list[Reply]:
