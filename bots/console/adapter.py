@@ -11,7 +11,6 @@ it is printed, so two sessions of the same person never both print it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shlex
 import sys
@@ -23,7 +22,7 @@ from bots.console.lines import LineReader
 from bots.console.render import render
 from bots.conversation.core import Conversation
 from bots.conversation.events import Command, Event, Press, Sender, Text, Upload, Voice
-from bots.conversation.outbox import delivered, pending
+from bots.conversation.outbox import Outgoing, deliver_every, deliver_round
 from bots.conversation.replies import Button, Reply
 from bots.conversation.saving import CannotSave, store_copy
 
@@ -76,25 +75,29 @@ class ConsoleAdapter:
 
     async def deliver_owed(self) -> int:
         """Print the notices owed to this console's person; how many were printed."""
-        services = self.conversation.services
-        count = 0
-        for owed in await pending(services, self.name, external_id=self.sender.external_id):
-            if await delivered(services, owed, self.name):  # False: another session printed it
-                self.say(owed.text)
-                count += 1
-        return count
+
+        async def show(owed: Outgoing) -> str:
+            self.say(owed.text)
+            return self.name
+
+        return await deliver_round(
+            self.conversation.services,
+            self.name,
+            show,
+            external_id=self.sender.external_id,
+            claim_first=True,  # several sessions may print for one person: one does
+        )
 
     async def deliver_until(self, stop: asyncio.Event) -> None:
         """A delivery round every `outbox_interval` seconds, while input is awaited."""
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.outbox_interval)
-            if stop.is_set():
-                return
-            try:
-                await self.deliver_owed()
-            except Exception:
-                logger.exception("console.outbox_failed")
+        await deliver_every(
+            stop,
+            self.outbox_interval,
+            self.deliver_owed,
+            logger,
+            "console.outbox_failed",
+            wait_first=True,
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         self.say("microtasks console — type /help, a number to press a button, Ctrl-D to quit.")

@@ -13,13 +13,12 @@ leaves the rest of the round for the next one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import discord
 
 from bots.conversation.context import Services
-from bots.conversation.outbox import delivered, pending
+from bots.conversation.outbox import Outgoing, deliver_every, deliver_round
 from bots.conversation.text_limits import shorten
 from bots.discord.events import PLATFORM
 from bots.discord.render import MAX_CONTENT, discord_commands
@@ -31,8 +30,8 @@ REFUSED = f"{PLATFORM}:refused"
 
 async def deliver_owed(client: discord.Client, services: Services, limit: int = 50) -> int:
     """One round: send what is owed; the number of messages Discord accepted."""
-    sent = 0
-    for owed in await pending(services, PLATFORM, limit):
+
+    async def send(owed: Outgoing) -> str | None:
         fields = {"notification_id": owed.notification_id, "user_id": owed.external_id}
         try:
             channel = await client.create_dm(discord.Object(int(owed.external_id)))
@@ -40,17 +39,15 @@ async def deliver_owed(client: discord.Client, services: Services, limit: int = 
         except (discord.Forbidden, discord.NotFound, ValueError) as refused:
             code = getattr(refused, "code", None)
             logger.warning("discord.dm_refused", extra={"fields": {**fields, "code": code}})
-            outcome = FORBIDDEN if isinstance(refused, discord.Forbidden) else REFUSED
-            await delivered(services, owed, outcome)
-            continue
+            return FORBIDDEN if isinstance(refused, discord.Forbidden) else REFUSED
         except discord.HTTPException as failed:
             logger.warning(
                 "discord.dm_failed", extra={"fields": {**fields, "status": failed.status}}
             )
-            break
-        await delivered(services, owed, PLATFORM)
-        sent += 1
-    return sent
+            return None
+        return PLATFORM
+
+    return await deliver_round(services, PLATFORM, send, limit=limit)
 
 
 async def deliver_until(
@@ -58,10 +55,6 @@ async def deliver_until(
 ) -> None:
     """Deliver a round every `interval` seconds once the client is ready, until `stop`."""
     await client.wait_until_ready()
-    while not stop.is_set():
-        try:
-            await deliver_owed(client, services)
-        except Exception:
-            logger.exception("discord.outbox_failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
+    await deliver_every(
+        stop, interval, lambda: deliver_owed(client, services), logger, "discord.outbox_failed"
+    )

@@ -15,14 +15,13 @@ next round.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bots.conversation.context import Services
-from bots.conversation.outbox import Outgoing, delivered, pending
+from bots.conversation.outbox import Outgoing, deliver_every, deliver_round
 from bots.conversation.text_limits import shorten
 from bots.telegram.events import PLATFORM
 from bots.telegram.render import TEXT_LIMIT
@@ -39,24 +38,13 @@ class OutboxCourier:
         self.interval = interval
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.deliver_owed()
-            except Exception:
-                logger.exception("telegram.outbox_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
+        await deliver_every(
+            stop, self.interval, self.deliver_owed, logger, "telegram.outbox_failed"
+        )
 
     async def deliver_owed(self) -> int:
         """Send what is owed now; how many were delivered."""
-        count = 0
-        for outgoing in await pending(self.services, PLATFORM):
-            outcome = await self._send(outgoing)
-            if outcome is None:
-                break  # a passing failure: the rest waits for the next round
-            await delivered(self.services, outgoing, outcome)
-            count += outcome == PLATFORM
-        return count
+        return await deliver_round(self.services, PLATFORM, self._send)
 
     async def _send(self, outgoing: Outgoing) -> str | None:
         """The `sent_via` to record, or None to try again later."""
