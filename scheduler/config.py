@@ -25,17 +25,20 @@ class SchedulerSettings(Protocol):
 
 @dataclass(frozen=True)
 class SchedulerConfig:
+    """The scheduler's settings, each from its one declaration in `Settings` (with its default
+    there): built only by `from_settings`."""
+
     data_dir: Path
-    timezone: str = "UTC"
-    tick_seconds: float = 60.0
-    lock_seconds: float = 120.0
-    payouts_cron: str = "0 12 * * *"
-    digest_cron: str = "0 8 * * *"
-    streak_reminder_cron: str = "0 18 * * *"
-    notify_per_minute: int = 120
-    starved_after_seconds: float = 24 * 3600.0
-    community_language: str = "en"
-    moderators: tuple[str, ...] = ()
+    timezone: str
+    tick_seconds: float
+    lock_seconds: float
+    payouts_cron: str
+    digest_cron: str
+    streak_reminder_cron: str
+    notify_per_minute: int
+    starved_after_seconds: float
+    community_language: str
+    moderators: tuple[str, ...]
     announce_attempts: int = 3  # tries of one announcement post before it is given up
 
     @classmethod
