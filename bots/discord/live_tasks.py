@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import discord
+
+from bots.conversation.live_tasks import LiveTaskMessages
 
 logger = logging.getLogger("microtasks.discord")
 
@@ -38,11 +39,13 @@ class Shown:
 
 
 class LiveTasks:
-    """The last task message shown to each member (the most recent members only)."""
+    """The last task message shown to each member (the most recent members only), forgotten
+    once it can no longer be edited."""
 
     def __init__(self, limit: int = KNOWN_MEMBERS) -> None:
-        self.limit = limit
-        self._live: OrderedDict[int, Shown] = OrderedDict()
+        self._live: LiveTaskMessages[int, Shown] = LiveTaskMessages(
+            limit, expired=lambda shown: shown.editable_until <= discord.utils.utcnow()
+        )
 
     async def after(
         self, user_id: int, shown: Sequence[Shown], holds: Callable[[str], Awaitable[bool]]
@@ -52,35 +55,21 @@ class LiveTasks:
         `holds(lease)`: whether the member still holds a lease (asked only when the old task
         message was neither replaced nor followed by a new task).
         """
-        self._forget_expired()
-        previous = self._live.get(user_id)
         tasks = [message for message in shown if message.lease is not None]
         if tasks:
-            self._remember(user_id, tasks[-1])
+            previous = self._live.shown(user_id, tasks[-1])
             if previous is not None and previous.message_id != tasks[-1].message_id:
                 await self._retire(previous, {message.message_id for message in shown})
             return
+        previous = self._live.get(user_id)
         if previous is None:
             return
         if any(message.message_id == previous.message_id for message in shown):
-            del self._live[user_id]  # replaced by a receipt: no buttons left
+            self._live.forget(user_id)  # replaced by a receipt: no buttons left
             return
         if previous.lease is not None and not await holds(previous.lease):
-            if self._live.get(user_id) is previous:  # no other task shown meanwhile
-                del self._live[user_id]
+            self._live.forget(user_id, previous)  # unless another task was shown meanwhile
             await self._retire(previous, set())
-
-    def _forget_expired(self) -> None:
-        """Drop messages that can no longer be edited (the oldest come first)."""
-        now = discord.utils.utcnow()
-        while self._live and next(iter(self._live.values())).editable_until <= now:
-            self._live.popitem(last=False)
-
-    def _remember(self, user_id: int, message: Shown) -> None:
-        self._live.pop(user_id, None)
-        self._live[user_id] = message
-        while len(self._live) > self.limit:
-            self._live.popitem(last=False)
 
     async def _retire(self, message: Shown, touched: set[int]) -> None:
         """Remove the buttons of a task message no longer live (unless just edited anyway)."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest
 
+from bots.conversation.live_tasks import LiveTaskMessages
 from bots.conversation.replies import OutFile, Reply
 from bots.conversation.text_limits import shorten, split
 
@@ -55,7 +56,7 @@ class Renderer:
     def __init__(self, bot: Bot):
         self.bot = bot
         self._uploaded: OrderedDict[str, str] = OrderedDict()
-        self._live_tasks: OrderedDict[int, int] = OrderedDict()  # chat -> task message id
+        self._live_tasks: LiveTaskMessages[int, int] = LiveTaskMessages(KNOWN_CHATS)  # chat -> id
 
     async def show(
         self, chat_id: int, replies: list[Reply], pressed: Message | None = None
@@ -92,8 +93,8 @@ class Renderer:
                 logger.info("telegram.edit_refused", extra={"fields": {"reason": error.message}})
                 return False
             # the same button pressed twice: already shown
-        if not is_task(reply) and self._live_tasks.get(message.chat_id) == message.message_id:
-            del self._live_tasks[message.chat_id]
+        if not is_task(reply):  # an answered task, edited into its receipt: no buttons left
+            self._live_tasks.forget(message.chat_id, message.message_id)
         return True
 
     async def send(self, chat_id: int, reply: Reply) -> Message | None:
@@ -161,10 +162,7 @@ class Renderer:
 
     async def _retire_previous_task(self, chat_id: int, message_id: int) -> None:
         """Remember `message_id` as the chat's live task; remove the old task's buttons."""
-        previous = self._live_tasks.pop(chat_id, None)
-        self._live_tasks[chat_id] = message_id
-        while len(self._live_tasks) > KNOWN_CHATS:
-            self._live_tasks.popitem(last=False)
+        previous = self._live_tasks.shown(chat_id, message_id)
         if previous is None or previous == message_id:
             return
         try:
