@@ -23,7 +23,8 @@ from microtasks.cli_common import (
 from microtasks.wiring import open_database
 from storage import ledger
 from storage.database import Database
-from storage.identity import Platform, Role, accounts_of, ensure_account, find_account, get_profile
+from storage.identity import Platform, Role, accounts_of, ensure_account, get_profile
+from tasks.people import find_profile
 from tasks.review_queue import ReviewQueue
 from tasks.rewards import TokenUnit, format_amount, to_units, token_unit
 from tasks.roles import may_moderate
@@ -58,14 +59,10 @@ def run_with_settings(work: Callable[[Database, Settings], Awaitable[T]]) -> T:
 
 
 async def resolve_profile(db: Database, user: str) -> int:
-    if user.isdigit() and await get_profile(db, int(user)) is not None:
-        return int(user)
-    platform, _, external_id = user.partition(":")
-    if platform in {p.value for p in Platform} and external_id:
-        account = await find_account(db, Platform(platform), external_id)
-        if account is not None:
-            return account.profile_id
-    fail(f"no such user {user!r}: give {USER_HELP}")
+    profile = await find_profile(db, user)
+    if profile is None:
+        fail(f"no such user {user!r}: give {USER_HELP}")
+    return profile.id
 
 
 async def resolve_admin(db: Database, admin: str | None) -> int | None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from storage import bans
 from storage.bans import Ban, BanOutcome
 from storage.database import Database
-from storage.identity import Platform, Profile, find_account, get_profile
+from storage.identity import Profile
+from tasks.people import find_profile
 from tasks.problems import InputError, problem
 
 
@@ -24,19 +25,13 @@ class Banned:
 
 async def find_member(db: Database, user: str) -> Profile:
     """The member named by a profile number or `platform:id` (telegram:12345, console:alice)."""
-    user = user.strip()
-    profile_id: int | None = int(user) if user.isdigit() else None
-    platform, _, external_id = user.partition(":")
-    if profile_id is None and platform in {p.value for p in Platform} and external_id:
-        account = await find_account(db, Platform(platform), external_id)
-        profile_id = account.profile_id if account else None
-    profile = None if profile_id is None else await get_profile(db, profile_id)
+    profile = await find_profile(db, user)
     if profile is None:
         raise InputError(
             problem(
                 "ban.unknown_member",
                 "no member {user}: give a profile number, or platform:id such as telegram:12345",
-                user=user,
+                user=user.strip(),
             )
         )
     return profile
