@@ -9,13 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from microtasks.cli_common import words_of_others
-from microtasks.cli_quality import (
+from microtasks.cli_acting import (
     USER_HELP,
     resolve_moderator,
     resolve_profile,
     run_with_settings,
 )
+from microtasks.cli_common import words_of_others
 from storage import bans
 from storage.database import Database
 from tasks.bans import Banned, ban_member, unban_member
