@@ -26,3 +26,18 @@ def test_help_loads_no_chain_crowd_or_chat_library(isolated_environment) -> None
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [], f"--help imported {done.stdout.strip()}"
+
+
+def test_the_chat_wires_wallet_linking_without_loading_siwe_or_web3() -> None:
+    probe = (
+        "import sys\n"
+        "from wallet.siwe_message import SiweRules\n"
+        "import wallet.linking\n"
+        "print(' '.join(n for n in ('siwe', 'web3', 'eth_account') if n in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [], "loaded when a wallet is first linked, not at start"

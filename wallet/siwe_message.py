@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> object:
-    """siwe's names (`SiweMessage`, ...) read from this module, importing siwe then."""
+    """siwe's names (`SiweMessage`, ...) read from this module, importing siwe then. Python's
+    own questions (`from m import x` asks for `__path__`) are answered without importing it."""
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     try:
         return getattr(_siwe(), name)
     except AttributeError:
