@@ -46,15 +46,10 @@ def stop(message: str) -> NoReturn:
     raise typer.Exit(EXIT_FAILED)
 
 
-def unreachable_node(detail: object) -> NoReturn:
-    """The node could not be reached: one line and exit status 3, whatever call it was."""
-    said = str(detail)
-    if "could not be reached" not in said:  # a transaction's own account says it already
-        said = (
-            f"the node could not be reached ({said}); nothing is lost: run it again once the "
-            "node answers"
-        )
-    print(mask_secrets(f"microtasks: payouts stopped: {said}"), file=sys.stderr)
+def unreachable_node(error: Exception) -> NoReturn:
+    """The node could not be reached (`error`, a NodeUnreachable, says so): one line and exit
+    status 3, whatever call it was."""
+    print(mask_secrets(f"microtasks: payouts stopped: {error}"), file=sys.stderr)
     raise typer.Exit(EXIT_UNREACHABLE)
 
 
@@ -75,7 +70,7 @@ async def payouts_of(settings: Settings, db: Database) -> AsyncIterator[Payouts]
 
 
 def with_payouts(work: Callable[[Payouts], Awaitable[T]]) -> T:
-    from wallet.chain import ChainError, NodeUnreachable, unreachable
+    from wallet.chain import ChainError, NodeUnreachable, node_unreachable, unreachable
     from wallet.payouts.lock import PayoutsBusy
     from wallet.treasury import Shortfall
 
@@ -100,7 +95,7 @@ def with_payouts(work: Callable[[Payouts], Awaitable[T]]) -> T:
     except Exception as error:  # a node or network failure mid-way: one masked line, not a trace
         if unreachable(error):
             logger.warning("payouts.node_unreachable")
-            unreachable_node(type(error).__name__)
+            unreachable_node(node_unreachable(type(error).__name__))
         logger.exception("payouts.failed")  # the log formatter masks secrets, the URL included
         stop(
             mask_secrets(f"payouts stopped: {type(error).__name__}: {error}")

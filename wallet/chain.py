@@ -47,6 +47,14 @@ class NodeUnreachable(Exception):
     the settings; what was written is kept and the same command carries on later."""
 
 
+def node_unreachable(detail: str) -> NodeUnreachable:
+    """The one way a node that could not be reached is said, `detail` saying which call."""
+    return NodeUnreachable(
+        f"the node could not be reached ({detail}); nothing is lost: run it again once the "
+        "node answers"
+    )
+
+
 def unreachable(error: BaseException) -> bool:
     """Whether this error (or one it came from) is a failure to reach the node at all, as
     opposed to an answer from it (a refusal, a revert)."""
@@ -217,7 +225,9 @@ async def checked_chain_id(w3: Any, rpc_url: str, chain_id: int) -> int:
             f"CHAIN_RPC_URL: no answer from the node at {public_url(rpc_url)} "
             f"({type(error).__name__}); check the URL and that the node is running"
         )
-        raise (NodeUnreachable if unreachable(error) else ChainError)(message) from None
+        if unreachable(error):
+            raise node_unreachable(message) from None
+        raise ChainError(message) from None
     if node_chain_id != chain_id:
         raise ChainError(
             f"CHAIN_ID: the node at {public_url(rpc_url)} serves chain {node_chain_id}, but "
