@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from microtasks.cli_batches import batch_app
 from microtasks.cli_chain import chain_app
-from microtasks.cli_common import checked_language, fail, run_command, settings_or_exit
+from microtasks.cli_common import (
+    checked_language,
+    fail,
+    plain_console,
+    run_command,
+    settings_or_exit,
+)
 from microtasks.cli_jobs import jobs_app
 from microtasks.cli_members import members_app
 from microtasks.cli_payouts import payouts_app
@@ -33,7 +38,7 @@ app.add_typer(chain_app, name="chain")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(members_app, name="members")
 
-out = Console()
+out = plain_console()
 
 
 @app.command()

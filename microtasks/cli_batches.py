@@ -10,12 +10,16 @@ from pathlib import Path
 from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from bots.conversation.display import shown
-from microtasks.cli_common import fail, run_command, settings_or_exit, words_of_others
+from microtasks.cli_common import (
+    fail,
+    plain_console,
+    run_command,
+    settings_or_exit,
+    words_of_others,
+)
 from microtasks.wiring import open_database
 from storage.database import Database
 from tasks.aggregation import Method, aggregate
@@ -29,7 +33,7 @@ T = TypeVar("T")
 batch_app = typer.Typer(
     help="Batches of tasks: import, lifecycle, progress, export.", no_args_is_help=True
 )
-out = Console()
+out = plain_console()
 
 
 def with_services(work: Callable[[Database, BatchService], Awaitable[T]]) -> T:
@@ -165,7 +169,8 @@ def show_batch(batch_id: int) -> None:
     """A batch's settings and progress."""
     view = with_services(lambda db, batches: batches.overview(batch_id))
     b, p = view.batch, view.progress
-    out.print(f"[bold]batch {b.id}[/bold]: {escape(str(shown(b.title)))} ({b.kind}, {b.state})")
+    title = words_of_others(b.title)
+    out.print(Text.assemble((f"batch {b.id}", "bold"), ": ", title, f" ({b.kind}, {b.state})"))
     out.print(f"items: {p.items} (+{p.gold_items} gold), complete: {p.complete_items}")
     out.print(
         f"answers: {p.counted_answers} of {p.wanted_answers} wanted ({view.percent:.1f}%),"

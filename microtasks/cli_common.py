@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import typer
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.text import Text
 
     from microtasks.settings import Settings
@@ -33,6 +34,14 @@ def checked_language(lang: str | None) -> str | None:
     if lang is not None and lang.replace("_", "-").split("-")[0].lower() not in languages:
         fail(f"--lang {lang}: there is no such language; choose one of {', '.join(languages)}")
     return lang
+
+
+def plain_console() -> Console:
+    """Where a command prints: text as it is, never read as Rich markup (a batch title or a
+    member's name holding "[/x]" would otherwise fail the command after its work was done)."""
+    from rich.console import Console
+
+    return Console(markup=False)
 
 
 def words_of_others(value: object) -> Text:

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from microtasks.cli_common import fail, run_command, settings_or_exit
+from microtasks.cli_common import fail, plain_console, run_command, settings_or_exit
 from microtasks.logs import mask_secrets, register_secrets
 from microtasks.wiring import open_database, translate
 from scheduler.runner import LEADER, JobRunner, Outcome, UnknownJob
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     from microtasks.settings import Settings
 
 jobs_app = typer.Typer(help="Scheduled jobs: list them, run one now.", no_args_is_help=True)
-out = Console()
+out = plain_console()
 
 
 def _runner(settings: Settings, db: Database) -> JobRunner:

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from microtasks.cli_acting import (
@@ -15,7 +14,7 @@ from microtasks.cli_acting import (
     resolve_profile,
     run_with_settings,
 )
-from microtasks.cli_common import words_of_others
+from microtasks.cli_common import plain_console, words_of_others
 from storage import bans
 from storage.database import Database
 from tasks.bans import Banned, ban_member, unban_member
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
 members_app = typer.Typer(
     help="The community's members: list them, ban and unban.", no_args_is_help=True
 )
-out = Console()
+out = plain_console()
 
 Acting = Annotated[
     str | None,

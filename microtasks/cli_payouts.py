@@ -10,10 +10,16 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import click
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from microtasks.cli_common import EXIT_UNREACHABLE, fail, run_command, settings_or_exit
+from microtasks.cli_common import (
+    EXIT_UNREACHABLE,
+    fail,
+    plain_console,
+    run_command,
+    settings_or_exit,
+)
 from microtasks.logs import mask_secrets, register_secrets
 from microtasks.wiring import open_database
 from storage import ledger
@@ -34,7 +40,7 @@ payouts_app = typer.Typer(
     help="Token payouts: who is owed what, pay them on chain, follow the runs.",
     no_args_is_help=True,
 )
-out = Console()
+out = plain_console()
 
 
 logger = logging.getLogger("microtasks.payouts")
@@ -143,7 +149,7 @@ def print_plan(preview: Preview, payouts: Payouts) -> None:
         f"{format_amount(preview.gas_guess, 18)})"
     )
     if preview.shortfall:
-        out.print(f"[bold red]cannot pay:[/] {preview.shortfall}")
+        out.print(Text.assemble(("cannot pay:", "bold red"), f" {preview.shortfall}"))
 
 
 @payouts_app.command("plan")

@@ -9,7 +9,6 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from microtasks.cli_acting import (
@@ -23,6 +22,7 @@ from microtasks.cli_acting import (
 from microtasks.cli_common import (
     checked_language,
     fail,
+    plain_console,
     words_of_others,
 )
 from storage import ledger
@@ -41,7 +41,7 @@ review_app = typer.Typer(
 ledger_app = typer.Typer(
     help="The points ledger: a member's rows, grants and royalties.", no_args_is_help=True
 )
-out = Console()
+out = plain_console()
 
 
 def _answer_text(value: object) -> str:

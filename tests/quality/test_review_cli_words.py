@@ -49,3 +49,17 @@ def test_review_list_members_list_and_batch_list_show_no_bidi_controls_nor_marku
     assert "harmless exe.txt [bold]tip[/] [/oops]" in microtasks("review", "list")[1]
     assert "harmless exe.txt [bold]tip[/] [/oops]" in microtasks("members", "list")[1]
     assert "Tips x" in microtasks("batch", "list")[1]
+
+
+def test_a_title_that_looks_like_markup_is_printed_as_written(tmp_path) -> None:
+    batch = tmp_path / "odd.jsonl"
+    header = '{"batch": {"kind": "choice", "title": "[/x] [bold]odd", "instructions": "i",'
+    batch.write_text(header + ' "labels": ["a", "b"]}}\n{"id": "1", "text": "x"}\n')
+    assert microtasks("db", "upgrade")[0] == 0
+
+    code, out, err = microtasks("batch", "import", str(batch))
+    assert code == 0, err
+    assert out.strip() == "imported batch 1 (choice, 1 item) as draft: [/x] [bold]odd"
+    code, out, err = microtasks("batch", "show", "1")
+    assert code == 0, err
+    assert out.splitlines()[0] == "batch 1: [/x] [bold]odd (choice, draft)"
